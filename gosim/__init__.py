@@ -1,0 +1,1 @@
+"""gosim: generated gRPC API (gosim.v1) lives in gosim.v1."""

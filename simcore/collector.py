@@ -1,0 +1,525 @@
+"""The garbage collector: one cycle's phases, mark work, assists, forced GC, scavenger.
+
+A cycle follows src/runtime/mgc.go (reference §5):
+
+  trigger   machine.alloc sees heapLive >= trigger after a refill (or sysmon's two-minute
+            check fires) and calls request_start; gcStart runs from a zero-delay event so
+            the allocating goroutine's step completes first.
+  STW #1    stop every P (running Gs go to the global queue); pause = time to stop the
+            running goroutines + fixed + per-P cost (CostModel). sync.Pool victims rotate.
+  mark      startCycle sizes the workers; live bytes are snapshotted (everything reachable
+            now will be marked; new objects are black). Mark work = scannable live heap +
+            stacks + globals, in scan-work bytes, costing scan_ns_per_byte each (noscan
+            objects add noscan_mark_fraction of that). Dedicated Ps, idle Ps (up to the
+            pacer's cap) and the fluid fractional share do background work; its credit goes
+            to a pool that assists steal from first. An allocating goroutine in debt assists
+            (at least 64 KiB of work) unless the CPU limiter is on.
+  STW #2    when the work is done: endCycle, resetLive(bytes marked), sweep (applied at
+            once), commit (new goal and trigger), the cycle record and its gctrace line.
+
+The mark's completion time is planned from the current worker rate and re-planned whenever
+the machine's P counts change (replan); a stale plan is recognised by identity.
+
+Forced GC (proc.go sysmon, reference §9): after each cycle a check is scheduled 2 minutes
+(plus a sysmon tick) later; it starts a TIME cycle if no other cycle ran since and GOGC is
+not off. There is none before the first GC.
+
+The background scavenger (mgcscavenge.go, reference §11) releases free pages toward the
+pacer's two goals at 1 % of GOMAXPROCS of CPU, in ticks.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import simpy
+from simpy.events import Timeout
+
+from simcore.config import GOGC_OFF, NO_LIMIT, SimConfig
+from simcore.gctrace import format_gctrace_line
+from simcore.heap import OS_PAGE_BYTES, Heap
+from simcore.limiter import GCCPULimiter
+from simcore.pacer import MAX_UINT64, GCController
+from simcore.results import CycleRecord, TriggerKind
+
+if TYPE_CHECKING:
+    from simcore.machine import G, Machine
+    from simcore.stats import Stats
+
+PHASE_OFF = 0
+PHASE_STARTING = 1
+PHASE_STW1 = 2
+PHASE_MARK = 3
+PHASE_STW2 = 4
+
+# forcegcperiod (src/runtime/proc.go): 2 minutes.
+FORCE_GC_PERIOD_NS = 2 * 60 * 1_000_000_000
+# sysmon's longest sleep while the program is busy (src/runtime/proc.go sysmon: 10 ms).
+SYSMON_MAX_DELAY_NS = 10_000_000
+# gcOverAssistWork (src/runtime/mgcmark.go): an assist does at least 64 KiB of work.
+OVER_ASSIST_WORK = 64 << 10
+# scavengePercent (src/runtime/mgcscavenge.go): the scavenger's CPU share of GOMAXPROCS.
+SCAVENGE_CPU_FRACTION = 0.01
+# How often the modelled background scavenger wakes (a modelling choice; Go's sleeps
+# adapt, with a 1 ms work quantum).
+SCAVENGE_TICK_NS = 50_000_000
+# Mark work below this many bytes counts as done (float rounding of the fluid workers).
+MARK_EPSILON_BYTES = 0.5
+
+
+class OOMKilled(Exception):
+    """RSS exceeded the container's memory limit (raised out of the event loop)."""
+
+    def __init__(self, at_ns: int, rss_bytes: int) -> None:
+        super().__init__(f"OOM-killed at {at_ns} ns with RSS {rss_bytes} bytes")
+        self.at_ns = at_ns
+        self.rss_bytes = rss_bytes
+
+
+class Collector:
+    """GC state for one run; see the module docstring."""
+
+    def __init__(self, env: simpy.Environment, cfg: SimConfig, machine: Machine, heap: Heap,
+                 stats: Stats, on_cycle: object) -> None:
+        rt = cfg.runtime
+        self.env = env
+        self.cfg = cfg
+        self.cost = cfg.cost
+        self.nprocs = rt.gomaxprocs
+        self.machine = machine
+        self.heap = heap
+        self.stats = stats
+        self.on_cycle = on_cycle
+        self.pacer = GCController(rt.gogc, rt.gomemlimit_bytes)
+        self.limiter = GCCPULimiter(0, rt.gomaxprocs)
+        self.gogc = rt.gogc
+        self.mem_limited = rt.gomemlimit_bytes != NO_LIMIT
+        self.container_bytes = rt.container_memory_bytes
+        self.phase = PHASE_OFF
+        self.kind = TriggerKind.HEAP
+        # stack_scan: stack bytes in use by all goroutines (the stack scan work); the
+        # machine adds and removes goroutines' stacks.
+        self.stack_scan = 0
+        # Mark-phase state (scan-work bytes): total, done, background credit pool.
+        self.mark_total = 0
+        self.mark_done = 0.0
+        self.bg_credit = 0.0
+        self.ns_per_work = cfg.cost.scan_ns_per_byte
+        self.live0 = 0
+        self.scan0 = 0
+        self.stack0 = 0
+        self.epoch = 0  # cycles started; a G's assist credit belongs to one epoch
+        self.check_ev: Timeout | None = None
+        self.check_at = 0
+        # This cycle's timings and CPU (ns) for its record.
+        self.t_start = 0
+        self.t_mark = 0
+        self.t_markterm = 0
+        self.stop1 = 0
+        self.stop2 = 0
+        self.heap0 = 0
+        self.trigger0 = 0
+        self.cyc_assist = 0
+        self.cyc_ded = 0.0
+        self.cyc_frac = 0.0
+        self.cyc_idle = 0.0
+        self.last_gc_ns = 0
+        # had_gc: whether any cycle has completed (Go's last_gc_nanotime != 0).
+        self.had_gc = False
+        self.ncycles = 0
+        self.ncycles_time = 0
+        self.cycles: list[CycleRecord] = []
+        # CPU totals over the run (ns).
+        self.cpu_assist = 0
+        self.cpu_ded = 0.0
+        self.cpu_frac = 0.0
+        self.cpu_idle_mark = 0.0
+        self.cpu_scavenge = 0
+        self.cpu_frac_idle = 0.0
+        self.lim_idle_seen = 0
+        self.seen_grow = 0
+        self.scavenging = False
+        self.peak_goal = 0
+
+    # --- setup -------------------------------------------------------------------------
+
+    def warm_start(self, live_bytes: int, scan_bytes: int, cons_mark: float) -> None:
+        """Start as if a GC had just marked live_bytes (a preloaded baseline heap).
+
+        No cycle is recorded, but the two-minute clock starts: the program built this heap
+        through earlier cycles, the last of them just now.
+        """
+        p = self.pacer
+        p.heap_marked = live_bytes
+        p.heap_live = live_bytes
+        p.heap_scan = scan_bytes
+        p.last_heap_scan = scan_bytes
+        p.last_stack_scan = self.stack_scan
+        p.cons_mark = cons_mark
+        self.sync_memory()
+        p.gc_controller_commit(is_sweep_done=True, gc_running=False)
+        p.last_heap_goal = p.heap_goal()
+        self.update_trigger()
+        self.had_gc = True
+        self._schedule_forced_check(0)
+
+    def sync_memory(self) -> None:
+        """Copy the heap's memory statistics into the pacer (for the memory-limit goal)."""
+        p = self.pacer
+        h = self.heap
+        p.mapped_ready_bytes = h.mapped_ready()
+        p.heap_free_bytes = h.free
+        p.heap_in_use_bytes = h.in_use
+        p.total_alloc_bytes = h.total_alloc
+        p.total_free_bytes = h.total_free
+        p.globals_scan = h.globals
+        p.max_stack_scan = h.stacks
+
+    def update_trigger(self) -> None:
+        trigger, goal = self.pacer.trigger()
+        self.machine.trigger = trigger if self.gogc != GOGC_OFF or self.mem_limited else (
+            MAX_UINT64)
+        if goal != MAX_UINT64 and goal > self.peak_goal:
+            self.peak_goal = goal
+
+    def memory_changed(self) -> None:
+        """The heap grew from the OS: re-derive a memory-limited trigger; check for OOM."""
+        self.seen_grow = self.heap.grow_events
+        if self.mem_limited and self.phase == PHASE_OFF:
+            self.sync_memory()
+            self.update_trigger()
+        self.check_oom()
+        self.start_scavenger()
+
+    def check_oom(self) -> None:
+        if self.container_bytes:
+            rss = self.heap.rss()
+            if rss > self.container_bytes:
+                raise OOMKilled(self.env.now, rss)
+
+    # --- starting a cycle ---------------------------------------------------------------
+
+    def request_start(self, now: int, kind: TriggerKind = TriggerKind.HEAP) -> None:
+        """gcTrigger.test passed: start a cycle (from a zero-delay event)."""
+        if self.phase != PHASE_OFF:
+            return
+        self.phase = PHASE_STARTING
+        ev = Timeout(self.env, 0, kind)
+        ev.callbacks.append(self._gc_start)  # type: ignore[union-attr]
+
+    def _pause_ns(self, running: int) -> tuple[int, int]:
+        c = self.cost
+        stop = c.stop_running_ns if running > 0 else 0
+        return stop, stop + c.stw_fixed_ns + c.stw_per_p_ns * self.nprocs
+
+    def _gc_start(self, ev: simpy.Event) -> None:
+        kind: TriggerKind = ev._value  # type: ignore[attr-defined]
+        now = self.env.now
+        m = self.machine
+        self.kind = kind
+        self.t_start = now
+        self.heap0 = self.pacer.heap_live
+        self.trigger0 = m.trigger
+        self.epoch += 1
+        running = m.stop_the_world(now)
+        # The goroutine calling gcStart is one of the running ones and needs no stopping.
+        others = running - 1 if kind is TriggerKind.HEAP else running
+        self.stop1, pause = self._pause_ns(others)
+        self.phase = PHASE_STW1
+        self._limiter_update(now)
+        self.limiter.start_gc_transition(True, now)
+        self.stats.mmu_change(now, 0.0)
+        m.clear_pools()
+        done = Timeout(self.env, pause)
+        done.callbacks.append(self._end_stw1)  # type: ignore[union-attr]
+
+    def _end_stw1(self, ev: simpy.Event) -> None:
+        now = self.env.now
+        m = self.machine
+        p = self.pacer
+        self.stats.pause(now - self.t_start, self.stop1)
+        self.live0, self.scan0 = self.heap.mark_start(now)
+        self.stack0 = self.stack_scan
+        self.sync_memory()
+        p.start_cycle(now, self.nprocs, self.kind)
+        globals_b = self.heap.globals
+        self.mark_total = self.scan0 + self.stack0 + globals_b
+        self.mark_done = 0.0
+        self.bg_credit = 0.0
+        noscan = max(0, self.live0 - self.scan0)
+        c = self.cost
+        self.ns_per_work = c.scan_ns_per_byte * (
+            1.0 + c.noscan_mark_fraction * noscan / max(1, self.mark_total))
+        self.cyc_assist = 0
+        self.cyc_ded = self.cyc_frac = self.cyc_idle = 0.0
+        self.t_mark = now
+        self.phase = PHASE_MARK
+        dedicated = p.dedicated_mark_workers_needed
+        frac = p.fractional_utilization_goal
+        m.set_marking(True, frac, p.idle_mark_workers_max, c.write_barrier_slowdown)
+        self.limiter.finish_gc_transition(now)
+        util = 1.0 - (dedicated + frac * (self.nprocs - dedicated)) / self.nprocs
+        self.stats.mmu_change(now, util)
+        m.start_the_world(now, dedicated)
+        self.check_ev = None
+        self.replan()
+
+    # --- mark -------------------------------------------------------------------------
+
+    def mark_progress(self, dt: int, n_running: int, n_idle: int, n_ded: int) -> None:
+        """Background mark work over dt ns with these P counts (from machine.acct)."""
+        idle_mark = n_idle if n_idle < self.machine.idle_cap else self.machine.idle_cap
+        frac_cpu = self.machine.frac * (n_running + n_idle - idle_mark) * dt
+        ded_cpu = n_ded * dt
+        idle_cpu = idle_mark * dt
+        self.cyc_ded += ded_cpu
+        self.cyc_frac += frac_cpu
+        self.cyc_idle += idle_cpu
+        # The fractional share taken from idle Ps (the rest came out of busy Ps' time).
+        self.cpu_frac_idle += self.machine.frac * (n_idle - idle_mark) * dt
+        work = (ded_cpu + frac_cpu + idle_cpu) / self.ns_per_work
+        self.mark_done += work
+        self.bg_credit += work
+
+    def _rate(self) -> float:
+        """Background mark CPU (Ps' worth) with the machine's current P counts."""
+        m = self.machine
+        idle_mark = m.n_idle if m.n_idle < m.idle_cap else m.idle_cap
+        return m.n_ded + idle_mark + m.frac * (m.n_running + m.n_idle - idle_mark)
+
+    def replan(self) -> None:
+        """Plan the mark's completion check for the current worker rate."""
+        if self.phase != PHASE_MARK:
+            return
+        now = self.env.now
+        remaining = self.mark_total - self.mark_done
+        if remaining <= MARK_EPSILON_BYTES:
+            at = now
+        else:
+            rate = self._rate()
+            if rate <= 0:
+                return
+            at = now + math.ceil(remaining * self.ns_per_work / rate)
+        if self.check_ev is not None and at >= self.check_at:
+            return
+        self.check_at = at
+        ev = Timeout(self.env, at - now)
+        ev.callbacks.append(self._mark_check)  # type: ignore[union-attr]
+        self.check_ev = ev
+
+    def _mark_check(self, ev: simpy.Event) -> None:
+        if ev is not self.check_ev or self.phase != PHASE_MARK:
+            return
+        self.check_ev = None
+        now = self.env.now
+        self.machine.acct()
+        self._limiter_update(now)
+        if self.mark_total - self.mark_done <= MARK_EPSILON_BYTES:
+            self._mark_done(now)
+        else:
+            self.replan()
+
+    def _scan_work_split(self) -> None:
+        """Tell the pacer the work done so far: globals first, then stacks, then heap."""
+        p = self.pacer
+        done = int(min(self.mark_done, self.mark_total))
+        g = self.heap.globals
+        p.globals_scan_work = min(done, g)
+        done -= p.globals_scan_work
+        p.stack_scan_work = min(done, self.stack0)
+        p.heap_scan_work = done - p.stack_scan_work
+
+    def assist(self, g: G, nbytes: int) -> int:
+        """gcAssistAlloc for g after allocating nbytes during mark; returns assist CPU ns."""
+        if self.phase != PHASE_MARK or self.limiter.limiting:
+            return 0
+        # gcResetMarkState zeroes every G's gcAssistBytes at each cycle start.
+        credit = g.credit if g.epoch == self.epoch else 0
+        g.epoch = self.epoch
+        credit -= nbytes
+        if credit >= 0:
+            g.credit = credit
+            return 0
+        p = self.pacer
+        self._scan_work_split()
+        p.revise()
+        need = max(-credit * p.assist_work_per_byte, OVER_ASSIST_WORK)
+        steal = min(self.bg_credit, need)
+        self.bg_credit -= steal
+        credit += int(steal * p.assist_bytes_per_work)
+        need -= steal
+        ns = 0
+        if need > 0:
+            remaining = self.mark_total - self.mark_done
+            work = min(need, remaining)
+            if work > 0:
+                self.mark_done += work
+                ns = math.ceil(work * self.ns_per_work)
+                credit += int(work * p.assist_bytes_per_work)
+                self.cyc_assist += ns
+                p.assist_time_ns += ns
+                self.limiter.add_assist_time(ns)
+                self.stats.assist_interval(self.env.now, ns)
+                if self.mark_total - self.mark_done <= MARK_EPSILON_BYTES:
+                    self.check_ev = None
+                    self.replan()
+        g.credit = credit
+        # Go updates the limiter from assist flushes once its period has passed.
+        if self.limiter.need_update(self.env.now):
+            self._limiter_update(self.env.now)
+        return ns
+
+    # --- mark termination ---------------------------------------------------------------
+
+    def _mark_done(self, now: int) -> None:
+        """gcMarkDone: stop the world for mark termination."""
+        m = self.machine
+        self.t_markterm = now
+        self.phase = PHASE_STW2
+        running = m.stop_the_world(now)
+        self.stop2, pause = self._pause_ns(running)
+        self._limiter_update(now)
+        self.limiter.start_gc_transition(False, now)
+        m.set_marking(False, 0.0, 0, 0.0)
+        self.stats.mmu_change(now, 0.0)
+        done = Timeout(self.env, pause)
+        done.callbacks.append(self._end_stw2)  # type: ignore[union-attr]
+
+    def _end_stw2(self, ev: simpy.Event) -> None:
+        now = self.env.now
+        m = self.machine
+        p = self.pacer
+        h = self.heap
+        self.stats.pause(now - self.t_markterm, self.stop2)
+        self.mark_done = float(self.mark_total)
+        self._scan_work_split()
+        p.idle_mark_time_ns = int(self.cyc_idle)
+        p.end_cycle(self.t_markterm + self.stop2, self.nprocs, False)
+        heap1 = p.heap_live
+        marked = h.mark_done(self.live0)
+        p.reset_live(marked)
+        h.sweep(marked)
+        h.flush_mcaches()
+        self.sync_memory()
+        p.last_heap_in_use_bytes = h.in_use
+        p.gc_controller_commit(is_sweep_done=False, gc_running=False)
+        self.update_trigger()
+        self.ncycles += 1
+        if self.kind is TriggerKind.TIME:
+            self.ncycles_time += 1
+        self.limiter.finish_gc_transition(now)
+        self.limiter.num_gc = self.ncycles
+        self.cpu_assist += self.cyc_assist
+        self.cpu_ded += self.cyc_ded
+        self.cpu_frac += self.cyc_frac
+        self.cpu_idle_mark += self.cyc_idle
+        rec = self._record(now, heap1, marked)
+        self.cycles.append(rec)
+        self.phase = PHASE_OFF
+        self.last_gc_ns = now
+        self.had_gc = True
+        self.stats.mmu_change(now, 1.0)
+        m.start_the_world(now, 0)
+        self._schedule_forced_check(now)
+        self.start_scavenger()
+        self.check_oom()
+        if self.on_cycle is not None:
+            self.on_cycle(rec)  # type: ignore[operator]
+
+    def _record(self, now: int, heap1: int, marked: int) -> CycleRecord:
+        n = self.ncycles
+        p = self.pacer
+        nprocs = self.nprocs
+        stw1 = self.t_mark - self.t_start
+        mark = self.t_markterm - self.t_mark
+        stw2 = now - self.t_markterm
+        m = self.machine
+        m.acct()
+        gc_cpu = (self.cpu_assist + self.cpu_ded + self.cpu_frac + m.cpu_pause)
+        total = now * nprocs
+        cpu_percent = int(100 * gc_cpu / total) if total else 0
+        ded = int(self.cyc_ded)
+        frac = int(self.cyc_frac)
+        idle = int(self.cyc_idle)
+        line = format_gctrace_line(
+            cycle=n, start_ns=self.t_start, cpu_percent=cpu_percent, stw1_ns=stw1,
+            mark_ns=mark, stw2_ns=stw2, stwprocs=nprocs, assist_cpu_ns=self.cyc_assist,
+            dedicated_fractional_cpu_ns=ded + frac, idle_cpu_ns=idle, heap0_bytes=self.heap0,
+            heap1_bytes=heap1, heap2_bytes=marked, goal_bytes=p.last_heap_goal,
+            stacks_bytes=p.last_stack_scan, globals_bytes=p.globals_scan, gomaxprocs=nprocs,
+            forced=self.kind is TriggerKind.CYCLE)
+        return CycleRecord(
+            n=n, start_ns=self.t_start, kind=self.kind, cpu_percent=cpu_percent,
+            stw_sweep_term_clock_ns=stw1, mark_clock_ns=mark, stw_mark_term_clock_ns=stw2,
+            stw_sweep_term_cpu_ns=stw1 * nprocs, assist_cpu_ns=self.cyc_assist,
+            dedicated_cpu_ns=ded, fractional_cpu_ns=frac, idle_cpu_ns=idle,
+            stw_mark_term_cpu_ns=stw2 * nprocs, heap_start_bytes=self.heap0,
+            heap_end_bytes=heap1, heap_marked_bytes=marked, heap_goal_bytes=p.last_heap_goal,
+            trigger_bytes=min(self.trigger0, MAX_UINT64), stacks_bytes=p.last_stack_scan,
+            globals_bytes=p.globals_scan, heap_scan_work_bytes=p.heap_scan_work,
+            gomaxprocs=nprocs, cons_mark=p.cons_mark, limiter_enabled=self.limiter.limiting,
+            stop_ns_sweep_term=self.stop1, stop_ns_mark_term=self.stop2,
+            gctrace=("GC forced\n" if self.kind is TriggerKind.TIME else "") + line)
+
+    # --- the CPU limiter ----------------------------------------------------------------
+
+    def _limiter_update(self, now: int) -> None:
+        """Feed idle time since the last update and update the limiter."""
+        m = self.machine
+        m.acct()
+        idle = m.cpu_idle - self.lim_idle_seen
+        self.lim_idle_seen = m.cpu_idle
+        lim = self.limiter
+        if idle > 0:
+            lim.add_idle_time(idle)
+        lim.update(now)
+
+    # --- forced GC ----------------------------------------------------------------------
+
+    def _schedule_forced_check(self, now: int) -> None:
+        if self.gogc == GOGC_OFF:
+            return
+        ev = Timeout(self.env, FORCE_GC_PERIOD_NS + SYSMON_MAX_DELAY_NS, self.ncycles)
+        ev.callbacks.append(self._forced_check)  # type: ignore[union-attr]
+
+    def _forced_check(self, ev: simpy.Event) -> None:
+        if ev._value != self.ncycles:  # type: ignore[attr-defined]
+            return  # another cycle ran since; its own check is pending
+        now = self.env.now
+        if (self.phase == PHASE_OFF and self.had_gc
+                and now - self.last_gc_ns > FORCE_GC_PERIOD_NS):
+            self.request_start(now, TriggerKind.TIME)
+
+    # --- scavenger ------------------------------------------------------------------------
+
+    def _scavenge_excess(self) -> int:
+        h = self.heap
+        p = self.pacer
+        excess = 0
+        if p.scavenge_gc_percent_goal_bytes != MAX_UINT64:
+            excess = h.in_use + h.free - p.scavenge_gc_percent_goal_bytes
+        if p.scavenge_memory_limit_goal_bytes != MAX_UINT64:
+            excess = max(excess, h.mapped_ready() - p.scavenge_memory_limit_goal_bytes)
+        return min(excess, h.free)
+
+    def start_scavenger(self) -> None:
+        if self.scavenging or self._scavenge_excess() < OS_PAGE_BYTES:
+            return
+        self.scavenging = True
+        ev = Timeout(self.env, SCAVENGE_TICK_NS)
+        ev.callbacks.append(self._scavenge_tick)  # type: ignore[union-attr]
+
+    def _scavenge_tick(self, ev: simpy.Event) -> None:
+        excess = self._scavenge_excess()
+        if excess < OS_PAGE_BYTES:
+            self.scavenging = False
+            return
+        cpu_ns = SCAVENGE_CPU_FRACTION * self.nprocs * SCAVENGE_TICK_NS
+        budget = int(cpu_ns / self.cost.scavenge_ns_per_page * OS_PAGE_BYTES) if (
+            self.cost.scavenge_ns_per_page) else excess
+        released = self.heap.scavenge(min(excess, budget))
+        if self.cost.scavenge_ns_per_page:
+            self.cpu_scavenge += released // OS_PAGE_BYTES * self.cost.scavenge_ns_per_page
+        nxt = Timeout(self.env, SCAVENGE_TICK_NS)
+        nxt.callbacks.append(self._scavenge_tick)  # type: ignore[union-attr]

@@ -1,0 +1,343 @@
+"""One run: build the model from a SimConfig, drive SimPy to the end, assemble the Result.
+
+run() owns the SimPy Environment and every seeded stream, so nothing is shared between
+runs. Besides the machine's and the collector's own events it schedules:
+- arrivals (open loop: one event per request; closed loop: a think time after each
+  completion), and the worker goroutines at time 0;
+- baseline-heap churn every CHURN_TICK_NS (allocation by an off-P goroutine: it moves
+  heapLive and can trigger a GC but costs no P time);
+- the time-series sampler every sample interval (also the OOM check for stack growth);
+- progress hooks.
+
+A baseline heap starts warm: as if a GC had just marked it (Collector.warm_start).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import simpy
+from simpy.events import Timeout
+
+from simcore import sizeclasses as sc
+from simcore.collector import PHASE_MARK, PHASE_OFF, Collector, OOMKilled
+from simcore.config import (
+    Allocate,
+    Distribution,
+    Lifetime,
+    ObjectSize,
+    SimConfig,
+)
+from simcore.heap import HEAP_ARENA_GROW_BYTES, PAGE_BYTES, SPAN_SLACK_FRACTION, Heap
+from simcore.hooks import Hooks, Progress
+from simcore.machine import G_REQUEST, G_WORKER, STACK_MIN, G, Machine
+from simcore.pacer import MAX_UINT64
+from simcore.results import GCCPU, OOMKill, Result, Summary, TimeSeries
+from simcore.stats import Stats, histogram_result, percentiles
+from simcore.version import GO_VERSION, GOSIM_VERSION
+from simcore.workload import AllocOp, OpenLoopArrivals, Streams, compile_program, make_sampler
+
+CHURN_TICK_NS = 10_000_000
+# Goroutines the Go runtime itself keeps (main, sysmon has none, forcegc helper, bgsweep,
+# bgscavenge, finalizer): counted in the goroutine figures.
+RUNTIME_GOROUTINES = 4
+
+
+class _Run:
+    """The state of one run (kept together so callbacks are cheap bound methods)."""
+
+    def __init__(self, cfg: SimConfig, hooks: Hooks) -> None:
+        self.cfg = cfg
+        self.hooks = hooks
+        rt = cfg.runtime
+        w = cfg.workload
+        cost = cfg.cost
+        self.env = env = simpy.Environment()
+        self.nprocs = n = rt.gomaxprocs
+        self.duration = cfg.duration_ns
+        self.streams = streams = Streams(cfg.seed)
+        self.heap = heap = Heap(n, cost, w.globals_bytes)
+        self.stats = stats = Stats(n, cfg.warmup_ns)
+        pools: dict[str, int] = {}
+        self.req_ops = compile_program(w.request, streams, heap, "request", pools)
+        self.req_stack = w.request.stack_bytes
+        self.workers = [(compile_program(g.program, streams, heap, f"workers[{i}]", pools),
+                         g.count, g.program.stack_bytes) for i, g in enumerate(w.workers)]
+        self.m = m = Machine(env, n, heap, stats, cost.alloc_ns_per_object,
+                             cost.alloc_ns_per_byte, cost.refill_ns, cost.large_alloc_ns,
+                             cost.sweep_ns_per_span, cost.goroutine_create_ns,
+                             cost.context_switch_ns, len(pools))
+        self.coll = coll = Collector(env, cfg, m, heap, stats, hooks.cycle)
+        m.coll = coll
+        m.on_finish = self._client_done
+        for p in reversed(m.ps):
+            p.idle = True
+            m.idle.append(p)
+        m.n_idle = n
+        # Idle goroutines hold their stacks for the whole run.
+        self.idle_gs = w.idle_goroutines
+        alloc = STACK_MIN
+        while alloc < w.idle_goroutine_stack_bytes:
+            alloc <<= 1
+        heap.stacks += w.idle_goroutines * alloc
+        coll.stack_scan += w.idle_goroutines * w.idle_goroutine_stack_bytes
+        self._preload_baseline()
+        # Series columns.
+        self.series: dict[str, list[Any]] = {k: [] for k in (
+            "t_ns", "heap_alloc_bytes", "heap_live_bytes", "heap_goal_bytes", "trigger_bytes",
+            "heap_in_use_bytes", "rss_bytes", "goroutines", "runnable_goroutines",
+            "gc_cpu_fraction", "request_rate_per_s", "gc_running")}
+        self.interval = cfg.effective_sample_interval_ns()
+        self.last_gc_cpu = 0.0
+        self.last_completed = 0
+        self.peak_rss = heap.rss()
+        self.peak_gs = 0
+        self.end_ns = self.duration
+        self.oom: OOMKill | None = None
+        self.arrivals: OpenLoopArrivals | None = None
+        self.think = None
+        b = w.baseline_heap
+        self.churn_op: AllocOp | None = None
+        if b.churn_bytes_per_s > 0:
+            a = Allocate(bytes=Distribution.constant(b.churn_bytes_per_s * CHURN_TICK_NS / 1e9),
+                         object_sizes=(ObjectSize(b.object_bytes),),
+                         scannable_fraction=b.scannable_fraction, lifetime=Lifetime.FOREVER)
+            self.churn_op = AllocOp(a, make_sampler(a.bytes, streams.get("churn")), heap)
+            self.churn_g = G(0, (), G_WORKER, 0, 0, False)
+
+    # --- setup ------------------------------------------------------------------------
+
+    def _preload_baseline(self) -> None:
+        b = self.cfg.workload.baseline_heap
+        heap = self.heap
+        coll = self.coll
+        if b.live_bytes <= 0:
+            coll.sync_memory()
+            coll.update_trigger()
+            return
+        # The baseline's objects, class-rounded like any allocation.
+        elem = sc.elem_size(b.object_bytes, b.scannable_fraction == 0.0)
+        nobj = max(1, b.live_bytes // b.object_bytes)
+        nbytes = nobj * elem
+        scan = int(nbytes * b.scannable_fraction)
+        heap.total_alloc += nbytes
+        heap.objects_alloc += nobj
+        heap.live += nbytes
+        heap.live_scan += scan
+        in_use = int(nbytes * (1 + SPAN_SLACK_FRACTION))
+        in_use = -(-in_use // PAGE_BYTES) * PAGE_BYTES
+        heap.in_use = in_use
+        heap.mapped = -(-in_use // HEAP_ARENA_GROW_BYTES) * HEAP_ARENA_GROW_BYTES
+        heap.free = heap.mapped - in_use
+        heap.note_peak()
+        coll.warm_start(nbytes, scan, self._cons_mark_estimate())
+
+    def _cons_mark_estimate(self) -> float:
+        """cons/mark the pacer would have learned while the baseline heap was built.
+
+        Bytes allocated per CPU-ns of user work (from the request program's expected values,
+        or the workers') times the CPU-ns of marking per byte. Go learns this over the
+        build-up cycles; a warm start seeds it so the first cycle is not paced blind.
+        """
+        w = self.cfg.workload
+        progs = [w.request] if (w.open_loop or w.closed_loop) else []
+        progs += [g.program for g in w.workers]
+        nbytes = 0.0
+        cpu = 0.0
+        c = self.cfg.cost
+        for prog in progs:
+            for step in prog.steps:
+                if step.compute is not None:
+                    cpu += step.compute.duration_ns.expected()
+                elif step.allocate is not None:
+                    b = step.allocate.bytes.expected()
+                    nbytes += b
+                    cpu += b * c.alloc_ns_per_byte
+        if cpu <= 0 or nbytes <= 0:
+            return 0.0
+        return nbytes / cpu * c.scan_ns_per_byte
+
+    def start(self) -> None:
+        env = self.env
+        w = self.cfg.workload
+        if w.open_loop is not None:
+            self.arrivals = OpenLoopArrivals(w.open_loop, self.duration,
+                                             self.streams.get("arrivals"))
+            t = self.arrivals.next_after(-1)
+            if 0 <= t < self.duration:
+                Timeout(env, t).callbacks.append(self._arrive)  # type: ignore[union-attr]
+        if w.closed_loop is not None:
+            self.think = make_sampler(w.closed_loop.think_ns, self.streams.get("think"))
+            for c in range(w.closed_loop.clients):
+                Timeout(env, self.think(), c).callbacks.append(  # type: ignore[union-attr]
+                    self._client_issue)
+        for ops, count, stack in self.workers:
+            for _ in range(count):
+                self.m.spawn(ops, G_WORKER, stack, False)
+        if self.churn_op is not None:
+            Timeout(env, CHURN_TICK_NS).callbacks.append(self._churn)  # type: ignore[union-attr]
+        Timeout(env, 0).callbacks.append(self._sample)  # type: ignore[union-attr]
+        if self.hooks.progress is not None:
+            iv = self.hooks.progress_interval_ns or max(1, self.duration // 200)
+            self.progress_iv = iv
+            Timeout(env, iv).callbacks.append(self._progress)  # type: ignore[union-attr]
+
+    # --- event callbacks --------------------------------------------------------------
+
+    def _arrive(self, ev: simpy.Event) -> None:
+        now = self.env.now
+        self.stats.arrived += 1
+        self.m.spawn(self.req_ops, G_REQUEST, self.req_stack, True)
+        assert self.arrivals is not None
+        t = self.arrivals.next_after(now)
+        if 0 <= t < self.duration:
+            Timeout(self.env, t - now).callbacks.append(self._arrive)  # type: ignore[union-attr]
+
+    def _client_issue(self, ev: simpy.Event) -> None:
+        self.stats.arrived += 1
+        self.m.spawn(self.req_ops, G_REQUEST, self.req_stack, True,
+                     client=ev._value)  # type: ignore[attr-defined]
+
+    def _client_done(self, client: int, now: int) -> None:
+        assert self.think is not None
+        Timeout(self.env, self.think(), client).callbacks.append(  # type: ignore[union-attr]
+            self._client_issue)
+
+    def _churn(self, ev: simpy.Event) -> None:
+        op = self.churn_op
+        assert op is not None
+        m = self.m
+        nbytes = m.alloc(m.ps[0], self.churn_g, op, self.env.now, True)
+        # As many old bytes of the baseline are dropped as new ones were added.
+        scan = int(nbytes * op.scan_heap_fraction)
+        self.heap.live -= nbytes
+        self.heap.live_scan -= scan
+        self.churn_g.user_left = 0.0
+        self.churn_g.assist_left = 0
+        Timeout(self.env, CHURN_TICK_NS).callbacks.append(self._churn)  # type: ignore[union-attr]
+
+    def gc_cpu_ns(self) -> float:
+        c = self.coll
+        m = self.m
+        m.acct()
+        busy = c.cpu_assist + c.cpu_ded + c.cpu_frac + m.cpu_pause
+        if c.phase == PHASE_MARK:
+            busy += c.cyc_assist + c.cyc_ded + c.cyc_frac
+        return busy
+
+    def _sample(self, ev: simpy.Event) -> None:
+        now = self.env.now
+        h = self.heap
+        c = self.coll
+        p = c.pacer
+        h.expire(now)
+        h.note_peak()
+        s = self.series
+        rss = h.rss()
+        gs = self.m.gs + self.idle_gs + RUNTIME_GOROUTINES
+        s["t_ns"].append(now)
+        s["heap_alloc_bytes"].append(h.heap_alloc())
+        s["heap_live_bytes"].append(p.heap_live)
+        goal = p.heap_goal()
+        s["heap_goal_bytes"].append(goal if goal != MAX_UINT64 else 0)
+        trig = self.m.trigger
+        s["trigger_bytes"].append(trig if trig < MAX_UINT64 else 0)
+        s["heap_in_use_bytes"].append(h.in_use)
+        s["rss_bytes"].append(rss)
+        s["goroutines"].append(gs)
+        s["runnable_goroutines"].append(self.m.runnable)
+        gc = self.gc_cpu_ns()
+        span = self.interval * self.nprocs
+        s["gc_cpu_fraction"].append(min(1.0, (gc - self.last_gc_cpu) / span) if now else 0.0)
+        self.last_gc_cpu = gc
+        done = self.stats.completed
+        s["request_rate_per_s"].append((done - self.last_completed) * 1e9 / self.interval
+                                       if now else 0.0)
+        self.last_completed = done
+        s["gc_running"].append(c.phase != PHASE_OFF)
+        if rss > self.peak_rss:
+            self.peak_rss = rss
+        if gs > self.peak_gs:
+            self.peak_gs = gs
+        c.check_oom()
+        if now + self.interval < self.duration:
+            Timeout(self.env, self.interval).callbacks.append(self._sample)  # type: ignore
+
+    def _progress(self, ev: simpy.Event) -> None:
+        now = self.env.now
+        assert self.hooks.progress is not None
+        self.hooks.progress(Progress(now, self.duration, self.coll.ncycles,
+                                     self.stats.completed))
+        if now + self.progress_iv < self.duration:
+            Timeout(self.env, self.progress_iv).callbacks.append(  # type: ignore[union-attr]
+                self._progress)
+
+    # --- the run ----------------------------------------------------------------------
+
+    def run(self) -> Result:
+        self.start()
+        try:
+            self.env.run(until=self.duration)
+        except OOMKilled as e:
+            self.end_ns = e.at_ns
+            h = self.heap
+            goal = self.coll.pacer.heap_goal()
+            self.oom = OOMKill(at_ns=e.at_ns, rss_bytes=e.rss_bytes,
+                               limit_bytes=self.cfg.runtime.container_memory_bytes,
+                               heap_alloc_bytes=h.heap_alloc(),
+                               heap_goal_bytes=goal if goal != MAX_UINT64 else 0,
+                               goroutines=self.m.gs + self.idle_gs + RUNTIME_GOROUTINES)
+            self.peak_rss = max(self.peak_rss, e.rss_bytes)
+        if self.hooks.progress is not None:
+            self.hooks.progress(Progress(self.end_ns, self.duration, self.coll.ncycles,
+                                         self.stats.completed))
+        return self.result()
+
+    def result(self) -> Result:
+        end = self.end_ns
+        m = self.m
+        c = self.coll
+        st = self.stats
+        h = self.heap
+        m.acct()
+        n = self.nprocs
+        assist = c.cpu_assist
+        ded, frac, idle_mark = c.cpu_ded, c.cpu_frac, c.cpu_idle_mark
+        if c.phase == PHASE_MARK:  # a cycle cut off by the end of the run
+            assist += c.cyc_assist
+            ded += c.cyc_ded
+            frac += c.cyc_frac
+            idle_mark += c.cyc_idle
+        frac_idle = c.cpu_frac_idle
+        gc_cpu = GCCPU(
+            assist_ns=assist, dedicated_ns=int(ded), fractional_ns=int(frac),
+            idle_ns=int(idle_mark), pause_ns=m.cpu_pause, scavenge_ns=c.cpu_scavenge,
+            user_ns=max(0, int(m.cpu_user - assist - (frac - frac_idle))),
+            idle_p_ns=max(0, int(m.cpu_idle - idle_mark - frac_idle)), total_ns=n * end)
+        total = n * end
+        measured = max(1, end - min(self.cfg.warmup_ns, end))
+        summary = Summary(
+            simulated_ns=end, requests_arrived=st.arrived, requests_completed=st.completed,
+            throughput_per_s=st.recorded * 1e9 / measured,
+            latency=percentiles(st.latency_fine), breakdown=st.breakdown(),
+            pauses=percentiles(st.pauses_fine), gc_cpu=gc_cpu,
+            gc_cpu_fraction=gc_cpu.gc_total_ns() / total if total else 0.0,
+            cycles_total=c.ncycles, cycles_heap=c.ncycles - c.ncycles_time,
+            cycles_forced=c.ncycles_time, peak_heap_alloc_bytes=h.peak_alloc,
+            peak_heap_goal_bytes=c.peak_goal, peak_rss_bytes=self.peak_rss,
+            peak_goroutines=self.peak_gs,
+            limiter_enabled_ns=c.limiter.limiting_total_ns(end),
+            mmu=st.finish_mmu(end), oom=self.oom, bytes_allocated=h.total_alloc,
+            bytes_freed=h.total_free, objects_allocated=h.objects_alloc)
+        s = self.series
+        series = TimeSeries(interval_ns=self.interval,
+                            **{k: tuple(v) for k, v in s.items()})  # type: ignore[arg-type]
+        return Result(summary=summary, latency=histogram_result(st.latency),
+                      pauses=histogram_result(st.pauses), sched_latency=histogram_result(st.sched),
+                      cycles=tuple(c.cycles), series=series, seed=self.cfg.seed,
+                      gosim_version=GOSIM_VERSION, go_version=GO_VERSION)
+
+
+def run(cfg: SimConfig, hooks: Hooks) -> Result:
+    """Simulate cfg (already validated) and return its Result."""
+    return _Run(cfg, hooks).run()

@@ -1,0 +1,294 @@
+"""The heap: allocation accounting, object lifetimes, spans, pages and RSS.
+
+Allocation is accounted in batches. An allocate step turns into so many objects per span
+class (simcore.workload compiles the object-size mix with sizeclasses.plan_allocation);
+each P holds one cached span per span class (its mcache) as a count of free slots. Objects
+that fit come out of the cached span at no heap cost; when it runs out the P refills from
+mcentral, which, as in Go's mcache.refill, adds the new span's whole free part to the pacer's
+heapLive. So heapLive moves in span steps, and the caller tests the GC trigger only after a
+refill or a large allocation (malloc.go shouldhelpgc). Large objects (> 32 KiB) get a span of
+their own straight from mheap.
+
+Spans come from pages: free pages retained by the heap first (heapFree), then pages the
+scavenger returned to the OS (heapReleased, faulted back in at a cost), then new address
+space from the OS in 4 MiB-aligned steps (mheap.grow), also at a cost.
+
+Reachability is tracked in aggregate, not per object. live_bytes counts every object still
+reachable: the baseline heap, what in-flight goroutines hold (lifetime REQUEST), TTL'd bytes
+not yet expired (kept as a queue of expiry buckets, expired lazily), leaks, and pooled
+objects. At mark start the collector snapshots live_bytes; everything allocated during mark
+is black, so bytes marked = live at mark start + allocated during mark (Go's hybrid barrier
+keeps everything reachable at the start). Sweeping then frees heap_alloc - marked.
+
+Memory seen by the OS (RSS) = heap pages in use + free pages not yet released + stacks +
+globals + runtime overhead + metadata.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from simcore.config import MIB, CostModel
+
+# PAGE_BYTES is the runtime's page (_PageSize = 8192, src/runtime/malloc.go).
+PAGE_BYTES = 8192
+# OS_PAGE_BYTES is the unit the scavenger releases (physPageSize on linux/amd64).
+OS_PAGE_BYTES = 4096
+# HEAP_ARENA_GROW_BYTES: mheap.grow asks the OS for alignUp(npages, 512) pages, i.e.
+# 4 MiB-aligned steps (pallocChunkPages = 512, src/runtime/mpagealloc.go).
+HEAP_ARENA_GROW_BYTES = 512 * PAGE_BYTES
+# SPAN_SLACK_FRACTION: after sweeping, spans that still hold a live object stay in use, so
+# heap pages in use exceed the live bytes by partially filled spans. A modelling
+# assumption (not a Go constant): 1/16 of the live bytes.
+SPAN_SLACK_FRACTION = 0.0625
+# TTL_BUCKET_NS: expiries are grouped into 1 ms buckets so the queue stays short.
+TTL_BUCKET_NS = 1_000_000
+
+
+class TTLQueue:
+    """Bytes that become garbage at a known time, in time order (one queue per TTL)."""
+
+    __slots__ = ("q",)
+
+    def __init__(self) -> None:
+        # q holds [expire_ns, bytes, scan_bytes] buckets, oldest first.
+        self.q: deque[list[int]] = deque()
+
+    def add(self, expire_ns: int, nbytes: int, scan_bytes: int) -> None:
+        q = self.q
+        if q and expire_ns - q[-1][0] < TTL_BUCKET_NS:
+            last = q[-1]
+            last[1] += nbytes
+            last[2] += scan_bytes
+        else:
+            q.append([expire_ns, nbytes, scan_bytes])
+
+    def expire(self, now_ns: int) -> tuple[int, int]:
+        """Pop every bucket due by now_ns; return (bytes, scan_bytes) that became garbage."""
+        q = self.q
+        b = s = 0
+        while q and q[0][0] <= now_ns:
+            _, nb, sb = q.popleft()
+            b += nb
+            s += sb
+        return b, s
+
+
+class Heap:
+    """Heap state for one run. All fields are bytes unless named otherwise.
+
+    The machine (simcore.machine) calls alloc_small/alloc_large from allocate steps and the
+    collector (simcore.collector) calls mark_start/sweep. heapLive itself lives in the
+    pacer (GCController.heap_live); this object reports the span bytes to add to it.
+    """
+
+    __slots__ = (
+        "cost",
+        "mcache",
+        "total_alloc",
+        "total_free",
+        "objects_alloc",
+        "objects_free",
+        "live",
+        "live_scan",
+        "ttl_queues",
+        "in_use",
+        "free",
+        "released",
+        "mapped",
+        "stacks",
+        "globals",
+        "runtime_base",
+        "alloc_during_mark",
+        "marking",
+        "grow_events",
+        "peak_alloc",
+    )
+
+    def __init__(self, gomaxprocs: int, cost: CostModel, globals_bytes: int) -> None:
+        self.cost = cost
+        # mcache[p][span_class]: free object slots in P p's cached span of that class.
+        # Updated by alloc_small; emptied by flush_mcaches at mark termination.
+        self.mcache: list[list[int]] = [[0] * 136 for _ in range(gomaxprocs)]
+        # Cumulative bytes/objects allocated and freed (runtime/metrics /gc/heap/allocs,
+        # /gc/heap/frees); alloc by alloc_*, free by sweep.
+        self.total_alloc = 0
+        self.total_free = 0
+        self.objects_alloc = 0
+        self.objects_free = 0
+        # Reachable bytes now, and their scannable part; changed by whoever creates or drops
+        # references (the machine, the pool, the TTL queues).
+        self.live = 0
+        self.live_scan = 0
+        self.ttl_queues: list[TTLQueue] = []
+        # Page-level state (bytes): spans in use, free pages retained, pages released to the
+        # OS, and all heap address space mapped (= in_use + free + released).
+        self.in_use = 0
+        self.free = 0
+        self.released = 0
+        self.mapped = 0
+        # Goroutine stacks in use (set by the machine) and globals (data + BSS).
+        self.stacks = 0
+        self.globals = globals_bytes
+        self.runtime_base = cost.runtime_base_bytes
+        # Bytes allocated since mark start (all black), while marking is set.
+        self.alloc_during_mark = 0
+        self.marking = False
+        # How many times the heap grew from the OS; the peak of heap_alloc.
+        self.grow_events = 0
+        self.peak_alloc = 0
+
+    # --- allocation ---------------------------------------------------------------------
+
+    def alloc_small(self, p: int, span_class: int, n: int, elem_bytes: int, per_span: int,
+                    span_bytes: int) -> int:
+        """Allocate n objects of one small span class on P p; return the number of refills.
+
+        The caller adds refills*span_bytes to heapLive (the refill's free part: spans come
+        empty from mcentral in this model) and pays refill costs.
+        """
+        cache = self.mcache[p]
+        free_slots = cache[span_class]
+        nbytes = n * elem_bytes
+        self.total_alloc += nbytes
+        self.objects_alloc += n
+        if self.marking:
+            self.alloc_during_mark += nbytes
+        if n <= free_slots:
+            cache[span_class] = free_slots - n
+            return 0
+        need = n - free_slots
+        refills = (need + per_span - 1) // per_span
+        cache[span_class] = refills * per_span - need
+        self.in_use += refills * span_bytes
+        return refills
+
+    def alloc_large(self, n: int, span_bytes: int) -> None:
+        """Allocate n large objects of span_bytes each (their own spans, from mheap)."""
+        nbytes = n * span_bytes
+        self.total_alloc += nbytes
+        self.objects_alloc += n
+        if self.marking:
+            self.alloc_during_mark += nbytes
+        self.in_use += nbytes
+
+    def take_pages(self) -> int:
+        """Back in_use with pages: from heapFree, then heapReleased, then the OS.
+
+        Returns the ns of page-fault and mmap work paid by the allocating goroutine.
+        """
+        need = self.in_use - (self.mapped - self.released - self.free)
+        if need <= 0:
+            return 0
+        from_free = min(need, self.free)
+        self.free -= from_free
+        need -= from_free
+        if need <= 0:
+            return 0
+        from_released = min(need, self.released)
+        self.released -= from_released
+        need -= from_released
+        grown = 0
+        if need > 0:
+            grown = -(-need // HEAP_ARENA_GROW_BYTES) * HEAP_ARENA_GROW_BYTES
+            self.mapped += grown
+            self.free += grown - need  # the rest of the arena step stays free
+            self.grow_events += 1
+        faulted = from_released + need
+        return faulted * self.cost.heap_grow_ns_per_mib // MIB
+
+    def note_peak(self) -> None:
+        a = self.total_alloc - self.total_free
+        if a > self.peak_alloc:
+            self.peak_alloc = a
+
+    # --- lifetimes ----------------------------------------------------------------------
+
+    def add_live(self, nbytes: int, scan_bytes: int) -> None:
+        self.live += nbytes
+        self.live_scan += scan_bytes
+
+    def drop_live(self, nbytes: int, scan_bytes: int) -> None:
+        self.live -= nbytes
+        self.live_scan -= scan_bytes
+
+    def new_ttl_queue(self) -> TTLQueue:
+        q = TTLQueue()
+        self.ttl_queues.append(q)
+        return q
+
+    def expire(self, now_ns: int) -> None:
+        """Drop every TTL'd byte whose time has come."""
+        for q in self.ttl_queues:
+            if q.q and q.q[0][0] <= now_ns:
+                b, s = q.expire(now_ns)
+                self.live -= b
+                self.live_scan -= s
+
+    # --- GC -----------------------------------------------------------------------------
+
+    def heap_alloc(self) -> int:
+        """Bytes in allocated objects, reachable or not yet swept (/gc/heap/objects)."""
+        return self.total_alloc - self.total_free
+
+    def mark_start(self, now_ns: int) -> tuple[int, int]:
+        """Snapshot at the end of STW #1: returns (live bytes, scannable live bytes)."""
+        self.expire(now_ns)
+        self.marking = True
+        self.alloc_during_mark = 0
+        return self.live, self.live_scan
+
+    def mark_done(self, live_at_start: int) -> int:
+        """Mark termination: return bytes marked (live at start + allocated during mark)."""
+        self.marking = False
+        return live_at_start + self.alloc_during_mark
+
+    def sweep(self, marked_bytes: int) -> int:
+        """Free everything not marked; return the bytes freed.
+
+        Sweeping is concurrent in Go; here its result is applied at once and its CPU cost
+        is paid by refills (CostModel.sweep_ns_per_span). Spans emptied return their pages
+        to heapFree. Objects are counted freed at the mean object size.
+        """
+        alloc = self.total_alloc - self.total_free
+        freed = max(0, alloc - marked_bytes)
+        if freed and self.objects_alloc > self.objects_free:
+            mean = alloc / (self.objects_alloc - self.objects_free)
+            self.objects_free += min(self.objects_alloc - self.objects_free,
+                                     int(freed / mean) if mean > 0 else 0)
+        self.total_free += freed
+        target = int(marked_bytes * (1.0 + SPAN_SLACK_FRACTION))
+        target = -(-target // PAGE_BYTES) * PAGE_BYTES
+        if self.in_use > target:
+            self.free += self.in_use - target
+            self.in_use = target
+        return freed
+
+    def flush_mcaches(self) -> None:
+        """mcache.releaseAll after mark termination: every cached span goes back."""
+        for cache in self.mcache:
+            for i in range(len(cache)):
+                cache[i] = 0
+
+    # --- memory -------------------------------------------------------------------------
+
+    def mapped_ready(self) -> int:
+        """Memory mapped and ready (Go's mappedReady): everything but released heap pages."""
+        return (self.mapped - self.released) + self.stacks + self.globals + self.runtime_base
+
+    def metadata(self) -> int:
+        return int(self.mapped * self.cost.metadata_fraction)
+
+    def rss(self) -> int:
+        """Resident memory: heap pages not released, stacks, globals, runtime, metadata."""
+        return self.mapped_ready() + self.metadata()
+
+    def scavenge(self, max_bytes: int) -> int:
+        """Release up to max_bytes of free pages to the OS; return the bytes released."""
+        n = min(max_bytes, self.free)
+        n -= n % OS_PAGE_BYTES
+        if n <= 0:
+            return 0
+        self.free -= n
+        self.released += n
+        return n

@@ -1,0 +1,696 @@
+"""The machine: GOMAXPROCS Ps running goroutines, Go's scheduler, allocation on the P.
+
+How it works. Goroutines (G) are plain objects running a compiled program (simcore.workload
+ops); they are not SimPy processes. A P running a G schedules exactly one SimPy event: the
+end of the G's current compute segment, or the end of its 10 ms time slice if that comes
+first. Everything between (allocation accounting, sync.Pool, program steps that take no
+time) is arithmetic done when the event fires. Other events are arrivals, I/O wake-ups,
+GC phase changes and samplers. An event made stale (the P was stopped, the G preempted) is
+recognised by identity (P.ev is not the event) and ignored.
+
+Scheduling follows src/runtime/proc.go (reference §2): per-P run queues of 256 plus
+runnext; new goroutines go to runnext (the old one is kicked to the tail, and a full ring
+moves half of itself to the global queue); I/O wake-ups go to the global queue (netpoll's
+injectglist); every 61st schedtick the global queue is checked first; an empty P takes a
+batch from the global queue, else steals half of another P's queue (the victim's runnext
+only as a last resort); a G running 10 ms while others wait is preempted to the global
+queue; a G blocking on I/O releases its P. An idle P is handed a G the moment one becomes
+ready (wakep plus the steal, without the spinning delay).
+
+During a stop-the-world every running G is preempted to the global queue (as gopreempt_m
+does when the world stops) and no P runs until the world starts again. During mark,
+`dedicated` Ps run dedicated mark workers, idle Ps run idle mark workers (up to the pacer's
+cap), and the fractional worker is modelled as a fluid share f of every other P: user code
+on them progresses at (1 - f) / (1 + write-barrier slowdown) of full speed.
+
+CPU time is integrated per class (user, dedicated, fractional, idle marking, idle, pause)
+from counts of Ps in each state, updated at every state change (acct()).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import TYPE_CHECKING
+
+import simpy
+from simpy.events import Timeout
+
+from simcore.heap import Heap
+from simcore.workload import (
+    LIFE_FOREVER,
+    LIFE_REQUEST,
+    LIFE_TTL,
+    OP_ALLOC,
+    OP_COMPUTE,
+    OP_IO,
+    OP_POOL_GET,
+    OP_POOL_PUT,
+    AllocOp,
+    Op,
+)
+
+if TYPE_CHECKING:
+    from simcore.collector import Collector
+    from simcore.stats import Stats
+
+# Scheduler constants (src/runtime/proc.go, runtime2.go).
+RUNQ_SIZE = 256  # len(p.runq)
+GLOBAL_CHECK_TICKS = 61  # schedule checks the global queue every 61st schedtick
+GLOBAL_BATCH_MAX = 128  # globrunqget takes at most 128
+FORCE_PREEMPT_NS = 10_000_000  # forcePreemptNS, sysmon retake
+# sched latency is tracked on every 8th transition (gTrackingPeriod, src/runtime/proc.go).
+TRACKING_PERIOD = 8
+# gcOverAssistWork: an assist does at least 64 KiB of scan work (src/runtime/mgcmark.go).
+OVER_ASSIST_WORK = 64 << 10
+# Stacks are allocated in powers of two from 2 KiB (stackMin, src/runtime/stack.go).
+STACK_MIN = 2048
+
+G_REQUEST = 0
+G_WORKER = 1
+
+ROLE_USER = 0
+ROLE_DEDICATED = 1
+
+
+class G:
+    """A goroutine. Times are ns; *_left are remaining work in full-speed CPU ns."""
+
+    __slots__ = ("gid", "ops", "pc", "kind", "arrival_ns", "record", "user_left",
+                 "assist_left", "held", "held_scan", "stack_alloc", "stack_used", "credit",
+                 "pool_objs", "ready_ns", "t_run", "t_wait", "t_assist", "t_stw", "t_io",
+                 "switches", "client", "stw_since", "iter_start", "epoch")
+
+    def __init__(self, gid: int, ops: tuple[Op, ...], kind: int, now: int, stack_used: int,
+                 record: bool) -> None:
+        self.gid = gid
+        self.ops = ops
+        self.pc = 0
+        self.kind = kind
+        self.arrival_ns = now
+        self.record = record
+        self.user_left = 0.0
+        self.assist_left = 0
+        self.held = 0  # bytes with lifetime REQUEST this G keeps reachable
+        self.held_scan = 0
+        self.stack_used = stack_used
+        a = STACK_MIN
+        while a < stack_used:
+            a <<= 1
+        self.stack_alloc = a
+        self.credit = 0  # gcAssistBytes: allocation credit (negative = debt)
+        self.epoch = 0  # the GC cycle credit belongs to (collector.epoch)
+        self.pool_objs: list[int] | None = None  # pool indices of objects it holds
+        self.ready_ns = now
+        self.t_run = 0
+        self.t_wait = 0
+        self.t_assist = 0
+        self.t_stw = 0
+        self.t_io = 0
+        self.switches = 0
+        self.client = -1  # closed-loop client index, or -1
+        self.stw_since = -1
+        self.iter_start = now
+
+
+class P:
+    """A processor: run queue, runnext, the G it runs and its pending event."""
+
+    __slots__ = ("pid", "runq", "runnext", "g", "ev", "seg_start", "seg_end", "speed",
+                 "schedtick", "slice_end", "role", "idle")
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.runq: deque[G] = deque()
+        self.runnext: G | None = None
+        self.g: G | None = None
+        self.ev: Timeout | None = None  # the pending segment/slice event, None if none
+        self.seg_start = 0
+        self.seg_end = 0
+        self.speed = 1.0  # user-code speed during the current segment
+        self.schedtick = 0
+        self.slice_end = 0
+        self.role = ROLE_USER
+        self.idle = False
+
+
+class Pool:
+    """A sync.Pool: per-P local objects (private + shared) and the victim cache."""
+
+    __slots__ = ("local", "victim", "obj_bytes", "scan")
+
+    def __init__(self, nprocs: int) -> None:
+        self.local = [0] * nprocs
+        self.victim = 0
+        self.obj_bytes = 0
+        self.scan = False
+
+
+class Machine:
+    """Ps, run queues and the goroutines' programs. See the module docstring."""
+
+    def __init__(self, env: simpy.Environment, nprocs: int, heap: Heap, stats: Stats,
+                 cost_alloc_obj: float, cost_alloc_byte: float, refill_ns: int,
+                 large_alloc_ns: int, sweep_span_ns: int, create_ns: int, switch_ns: int,
+                 npools: int) -> None:
+        self.env = env
+        self.nprocs = nprocs
+        self.heap = heap
+        self.stats = stats
+        self.coll: Collector  # set by the engine
+        self.ps = [P(i) for i in range(nprocs)]
+        self.global_q: deque[G] = deque()
+        self.idle: list[P] = []
+        self.stw = False
+        self.next_gid = 1
+        self.gs = 0  # live goroutines we simulate (requests + workers)
+        self.runnable = 0  # Gs in run queues
+        self.arrival_rr = 0  # round-robin P for new goroutines' runnext
+        self.steal_rr = 0
+        self.pools = [Pool(nprocs) for _ in range(npools)]
+        self.cost_alloc_obj = cost_alloc_obj
+        self.cost_alloc_byte = cost_alloc_byte
+        self.refill_ns = refill_ns + sweep_span_ns
+        self.large_alloc_ns = large_alloc_ns
+        self.create_ns = create_ns
+        self.switch_ns = switch_ns
+        self.trigger = 1 << 63  # cached heap trigger (collector updates it)
+        # Counts of Ps by state and the time integrals over them (acct()).
+        self.n_running = 0
+        self.n_idle = 0
+        self.n_ded = 0
+        self.acct_t = 0
+        self.cpu_user = 0  # busy P time (user + assists + fractional share), ns
+        self.cpu_idle = 0  # idle P time, including idle marking, ns
+        self.cpu_pause = 0  # STW time x nprocs, ns
+        # Mark-phase parameters (set by the collector at mark start).
+        self.marking = False
+        self.frac = 0.0  # fractional utilization goal per P
+        self.idle_cap = 0  # how many idle Ps may run idle mark workers
+        self.mark_speed = 1.0
+        self.on_finish = None  # engine callback for closed-loop clients
+        self.finished = 0
+        self.switch_count = 0
+
+    # --- CPU accounting ---------------------------------------------------------------
+
+    def acct(self) -> None:
+        """Integrate P-state counts up to now (call before any count changes)."""
+        now = self.env.now
+        dt = now - self.acct_t
+        if dt <= 0:
+            return
+        self.acct_t = now
+        if self.stw:
+            self.cpu_pause += dt * self.nprocs
+            return
+        self.cpu_user += self.n_running * dt
+        self.cpu_idle += self.n_idle * dt
+        if self.marking:
+            self.coll.mark_progress(dt, self.n_running, self.n_idle, self.n_ded)
+
+    # --- making goroutines runnable ----------------------------------------------------
+
+    def spawn(self, ops: tuple[Op, ...], kind: int, stack_used: int, record: bool,
+              client: int = -1) -> G:
+        """newproc: a new goroutine, readied into a P's runnext."""
+        now = self.env.now
+        g = G(self.next_gid, ops, kind, now, stack_used, record)
+        self.next_gid += 1
+        g.client = client
+        g.user_left = float(self.create_ns)
+        self.gs += 1
+        self.heap.stacks += g.stack_alloc
+        self.coll.stack_scan += stack_used
+        self.ready(g, now, new=True)
+        return g
+
+    def ready(self, g: G, now: int, new: bool) -> None:
+        """Make g runnable: hand it to an idle P, else queue it (runnext or global)."""
+        g.ready_ns = now
+        if not self.stw and self.idle:
+            p = self.idle.pop()
+            self.acct()
+            p.idle = False
+            self.n_idle -= 1
+            self.n_running += 1
+            if self.marking:
+                self.coll.replan()
+            p.schedtick += 1
+            p.slice_end = now + FORCE_PREEMPT_NS
+            self._run(p, g, now)
+            return
+        self.runnable += 1
+        if not new:
+            self.global_q.append(g)
+            return
+        p = self.ps[self.arrival_rr]
+        self.arrival_rr = (self.arrival_rr + 1) % self.nprocs
+        if p.role != ROLE_USER:
+            self.global_q.append(g)
+            return
+        old = p.runnext
+        p.runnext = g
+        if old is not None:
+            if len(p.runq) >= RUNQ_SIZE:
+                # runqputslow: half the ring and the G go to the global queue.
+                for _ in range(RUNQ_SIZE // 2):
+                    self.global_q.append(p.runq.popleft())
+                self.global_q.append(old)
+            else:
+                p.runq.append(old)
+
+    # --- running ----------------------------------------------------------------------
+
+    def _run(self, p: P, g: G, now: int) -> None:
+        """P starts (or resumes) running g."""
+        p.g = g
+        g.t_wait += now - g.ready_ns
+        g.switches += 1
+        if g.switches % TRACKING_PERIOD == 0:
+            self.stats.sched.record(now - g.ready_ns)
+        if self.switch_ns:
+            g.user_left += self.switch_ns
+        self._exec(p, g, now)
+
+    def _exec(self, p: P, g: G, now: int) -> None:
+        """Run g's program from its pc until it blocks, ends, or has work to do.
+
+        Consecutive compute and allocate steps are merged into one segment (allocation is
+        accounted when the segment starts): nothing else can intervene on this P until the
+        segment ends, so one event covers them all.
+        """
+        ops = g.ops
+        nops = len(ops)
+        while True:
+            if g.pc >= nops:
+                if g.user_left > 0 or g.assist_left > 0:
+                    break
+                if g.kind == G_WORKER:
+                    # One iteration is over: what it allocated for its own use is garbage.
+                    self._release(g)
+                    g.pc = 0
+                    if g.iter_start == now:
+                        g.user_left = 1.0  # a loop of zero-time steps still takes time
+                        break
+                    g.iter_start = now
+                    continue
+                self._finish(p, g, now)
+                return
+            op = ops[g.pc]
+            code = op[0]
+            if code == OP_COMPUTE:
+                g.pc += 1
+                g.user_left += op[1]()  # type: ignore[operator]
+            elif code == OP_ALLOC:
+                g.pc += 1
+                self.alloc(p, g, op[1], now, True)  # type: ignore[arg-type]
+            elif code == OP_IO:
+                if g.user_left > 0 or g.assist_left > 0:
+                    break  # finish the work before it first
+                g.pc += 1
+                d = op[1]()  # type: ignore[operator]
+                if d > 0:
+                    self._block(p, g, now, d)
+                    return
+            elif code == OP_POOL_GET:
+                g.pc += 1
+                self._pool_get(p, g, op[1], op[2], now)  # type: ignore[arg-type]
+            else:
+                g.pc += 1
+                self._pool_put(p, g, op[1])  # type: ignore[arg-type]
+        self._segment(p, g, now)
+
+    def _segment(self, p: P, g: G, now: int) -> None:
+        """Schedule the end of g's current work on p, or of its time slice."""
+        speed = self.mark_speed if self.marking else 1.0
+        p.speed = speed
+        p.seg_start = now
+        end = now + g.assist_left + math.ceil(g.user_left / speed)
+        p.seg_end = end
+        fire = end if end <= p.slice_end else max(p.slice_end, now)
+        ev = Timeout(self.env, fire - now, p)
+        ev.callbacks.append(self._p_event)  # type: ignore[union-attr]
+        p.ev = ev
+
+    def _advance(self, p: P, g: G, now: int) -> None:
+        """Account g's progress on p from the segment start to now."""
+        dt = now - p.seg_start
+        p.seg_start = now
+        if now >= p.seg_end:
+            g.t_assist += g.assist_left
+            g.t_run += dt - g.assist_left
+            g.assist_left = 0
+            g.user_left = 0.0
+            return
+        a = g.assist_left
+        if a:
+            if dt <= a:
+                g.assist_left = a - dt
+                g.t_assist += dt
+                return
+            g.assist_left = 0
+            g.t_assist += a
+            dt -= a
+        g.user_left -= dt * p.speed
+        g.t_run += dt
+
+    def _p_event(self, ev: simpy.Event) -> None:
+        p: P = ev._value  # type: ignore[attr-defined]
+        if p.ev is not ev:
+            return
+        p.ev = None
+        g = p.g
+        assert g is not None
+        now = self.env.now
+        self._advance(p, g, now)
+        if g.user_left <= 0 and g.assist_left <= 0:
+            self._exec(p, g, now)
+            return
+        # The time slice ran out (sysmon retake): preempt if anything else wants the P.
+        if p.runnext is not None or p.runq or self.global_q:
+            p.g = None
+            self.runnable += 1
+            g.ready_ns = now
+            self.global_q.append(g)
+            self._schedule(p, now)
+        else:
+            p.schedtick += 1
+            p.slice_end = now + FORCE_PREEMPT_NS
+            self._segment(p, g, now)
+
+    def _block(self, p: P, g: G, now: int, d: int) -> None:
+        """g blocks on I/O for d ns and releases p."""
+        p.g = None
+        g.ready_ns = now  # blocked since (read by _wake)
+        ev = Timeout(self.env, d, g)
+        ev.callbacks.append(self._wake)  # type: ignore[union-attr]
+        self._schedule(p, now)
+
+    def _wake(self, ev: simpy.Event) -> None:
+        g: G = ev._value  # type: ignore[attr-defined]
+        now = self.env.now
+        g.t_io += now - g.ready_ns
+        self.ready(g, now, new=False)
+
+    def _finish(self, p: P, g: G, now: int) -> None:
+        """g returns: record it, drop what it kept alive, run the next G."""
+        p.g = None
+        self.gs -= 1
+        heap = self.heap
+        heap.stacks -= g.stack_alloc
+        self.coll.stack_scan -= g.stack_used
+        if g.held or g.pool_objs:
+            self._release(g)
+        self.finished += 1
+        if g.record:
+            self.stats.request_done(g, now)
+        if g.client >= 0 and self.on_finish is not None:
+            self.on_finish(g.client, now)
+        self._schedule(p, now)
+
+    def _release(self, g: G) -> None:
+        """g drops every reference it holds (request-lifetime bytes, pooled objects)."""
+        heap = self.heap
+        heap.live -= g.held
+        heap.live_scan -= g.held_scan
+        g.held = g.held_scan = 0
+        if g.pool_objs:
+            for idx in g.pool_objs:
+                pool = self.pools[idx]
+                heap.live -= pool.obj_bytes
+                if pool.scan:
+                    heap.live_scan -= pool.obj_bytes
+            g.pool_objs = None
+
+    def _schedule(self, p: P, now: int) -> None:
+        """schedule()/findRunnable for p, which has nothing running."""
+        if self.stw or p.role != ROLE_USER:
+            return
+        g = None
+        inherit = False
+        gq = self.global_q
+        if gq and p.schedtick % GLOBAL_CHECK_TICKS == 0:
+            g = gq.popleft()
+        elif p.runnext is not None:
+            g = p.runnext
+            p.runnext = None
+            inherit = True
+        elif p.runq:
+            g = p.runq.popleft()
+        elif gq:
+            n = min(len(gq), len(gq) // self.nprocs + 1, GLOBAL_BATCH_MAX)
+            g = gq.popleft()
+            for _ in range(n - 1):
+                p.runq.append(gq.popleft())
+        elif self.runnable:
+            g = self._steal(p)
+        if g is None:
+            self.acct()
+            self.n_running -= 1
+            self.n_idle += 1
+            p.idle = True
+            self.idle.append(p)
+            if self.marking:
+                self.coll.replan()
+            return
+        self.runnable -= 1
+        if not inherit:
+            p.schedtick += 1
+            p.slice_end = now + FORCE_PREEMPT_NS
+        self._run(p, g, now)
+
+    def _steal(self, p: P) -> G | None:
+        """runqsteal: half of another P's queue; a victim's runnext as a last resort."""
+        ps = self.ps
+        n = self.nprocs
+        if n == 1:
+            return None
+        start = self.steal_rr = (self.steal_rr + 1) % n
+        for i in range(n):
+            v = ps[(start + i) % n]
+            q = v.runq
+            if v is p or not q:
+                continue
+            k = (len(q) + 1) // 2
+            g = q.popleft()
+            for _ in range(k - 1):
+                p.runq.append(q.popleft())
+            return g
+        for i in range(n):
+            v = ps[(start + i) % n]
+            if v is not p and v.runnext is not None:
+                g = v.runnext
+                v.runnext = None
+                return g
+        return None
+
+    # --- allocation -------------------------------------------------------------------
+
+    def alloc(self, p: P, g: G, a: AllocOp, now: int, track: bool) -> int:
+        """An allocate step on p: heap accounting, costs, the trigger test and assists.
+
+        Returns the heap bytes allocated. Costs are added to g's user work; assist work to
+        g's assist work.
+        """
+        nreq = a.sample_bytes()
+        if nreq <= 0:
+            return 0
+        heap = self.heap
+        coll = self.coll
+        pacer = coll.pacer
+        cache = heap.mcache[p.pid]
+        refills = 0
+        nlarge = 0
+        nbytes = 0
+        scan_bytes = 0
+        nobj = 0
+        span_growth = 0
+        for e in a.entries:
+            # e = [span_class, elem_bytes, objects_per_span, span_bytes, objects_per_byte,
+            #      is_scan, is_large, carry]
+            x = nreq * e[4] + e[7]
+            n = int(x)
+            e[7] = x - n
+            if n <= 0:
+                continue
+            nobj += n
+            b = n * e[1]
+            nbytes += b
+            if e[5]:
+                scan_bytes += b
+            if e[6]:
+                nlarge += n
+                span_growth += b
+                continue
+            # mcache: take from the cached span; refill whole spans from mcentral.
+            sclass = e[0]
+            free_slots = cache[sclass]
+            if n <= free_slots:
+                cache[sclass] = free_slots - n
+            else:
+                per_span = e[2]
+                need = n - free_slots
+                r = (need + per_span - 1) // per_span
+                cache[sclass] = r * per_span - need
+                refills += r
+                span_growth += r * e[3]
+        if nbytes == 0:
+            return 0
+        heap.total_alloc += nbytes
+        heap.objects_alloc += nobj
+        if heap.marking:
+            heap.alloc_during_mark += nbytes
+        pacer.heap_scan += scan_bytes
+        cost = nobj * self.cost_alloc_obj + nbytes * self.cost_alloc_byte
+        if span_growth:
+            heap.in_use += span_growth
+            pacer.heap_live += span_growth
+            cost += refills * self.refill_ns + nlarge * self.large_alloc_ns
+            cost += heap.take_pages()
+        if track:
+            life = a.life
+            if life == LIFE_REQUEST:
+                g.held += nbytes
+                g.held_scan += scan_bytes
+                heap.live += nbytes
+                heap.live_scan += scan_bytes
+            elif life == LIFE_TTL:
+                heap.live += nbytes
+                heap.live_scan += scan_bytes
+                a.ttl_queue.add(now + a.ttl_ns, nbytes, scan_bytes)  # type: ignore[union-attr]
+            elif life == LIFE_FOREVER:
+                heap.live += nbytes
+                heap.live_scan += scan_bytes
+        if span_growth:
+            # shouldhelpgc: the trigger is tested after a refill or a large allocation.
+            if heap.grow_events != coll.seen_grow:
+                coll.memory_changed()
+            if coll.phase == 0 and pacer.heap_live >= self.trigger:
+                coll.request_start(now)
+        if self.marking:
+            g.assist_left += coll.assist(g, nbytes)
+        g.user_left += cost
+        return nbytes
+
+    # --- sync.Pool ----------------------------------------------------------------------
+
+    def _pool_get(self, p: P, g: G, idx: int, miss: AllocOp, now: int) -> None:
+        pool = self.pools[idx]
+        local = pool.local
+        got = False
+        if local[p.pid]:
+            local[p.pid] -= 1
+            got = True
+        else:
+            for i in range(self.nprocs):
+                if local[i]:
+                    local[i] -= 1
+                    got = True
+                    break
+            if not got and pool.victim:
+                pool.victim -= 1
+                got = True
+        if not got:
+            nbytes = self.alloc(p, g, miss, now, False)
+            pool.obj_bytes = nbytes
+            pool.scan = miss.entries[0][5] if miss.entries else False
+            self.heap.live += nbytes
+            if pool.scan:
+                self.heap.live_scan += nbytes
+            self.stats.pool_misses += 1
+        else:
+            self.stats.pool_hits += 1
+        if g.pool_objs is None:
+            g.pool_objs = []
+        g.pool_objs.append(idx)
+
+    def _pool_put(self, p: P, g: G, idx: int) -> None:
+        if g.pool_objs and idx in g.pool_objs:
+            g.pool_objs.remove(idx)
+            self.pools[idx].local[p.pid] += 1
+
+    def clear_pools(self) -> None:
+        """poolCleanup (sync/pool.go), in STW #1: drop victims, locals become victims."""
+        heap = self.heap
+        for pool in self.pools:
+            if pool.victim:
+                heap.live -= pool.victim * pool.obj_bytes
+                if pool.scan:
+                    heap.live_scan -= pool.victim * pool.obj_bytes
+            pool.victim = sum(pool.local)
+            for i in range(len(pool.local)):
+                pool.local[i] = 0
+
+    # --- stop and start the world -------------------------------------------------------
+
+    def stop_the_world(self, now: int) -> int:
+        """Stop every P; running Gs go to the global queue. Returns how many were running."""
+        self.acct()
+        running = 0
+        for p in self.ps:
+            g = p.g
+            if g is not None:
+                if p.ev is not None:
+                    self._advance(p, g, now)
+                    p.ev = None
+                p.g = None
+                g.stw_since = now
+                g.ready_ns = now
+                self.runnable += 1
+                self.global_q.append(g)
+                running += 1
+            p.idle = False
+            p.role = ROLE_USER
+        self.idle.clear()
+        self.n_running = self.n_idle = self.n_ded = 0
+        self.stw = True
+        return running
+
+    def start_the_world(self, now: int, dedicated: int) -> None:
+        """Restart every P: `dedicated` of them run dedicated mark workers, the rest
+        schedule. Gs stopped by the STW are charged the pause."""
+        self.acct()
+        self.stw = False
+        for g in self.global_q:
+            if g.stw_since >= 0:
+                g.t_stw += now - g.stw_since
+                g.stw_since = -1
+                g.ready_ns = now
+        for p in self.ps:
+            p.g = None
+            p.ev = None
+            p.slice_end = now + FORCE_PREEMPT_NS
+        order = self.ps
+        self.n_ded = dedicated
+        for i, p in enumerate(order):
+            if i < dedicated:
+                p.role = ROLE_DEDICATED
+                # A dedicated worker's P dumps its local queue to the global queue.
+                if p.runnext is not None:
+                    self.global_q.append(p.runnext)
+                    p.runnext = None
+                while p.runq:
+                    self.global_q.append(p.runq.popleft())
+            else:
+                p.role = ROLE_USER
+        # Every user P starts as running and schedules; those that find nothing go idle.
+        self.n_running = self.nprocs - dedicated
+        for p in order[dedicated:]:
+            p.idle = False
+            p.schedtick += 0
+            self._schedule(p, now)
+
+    def release_dedicated(self, now: int) -> None:
+        """Mark is over: dedicated Ps return to scheduling (called with the world stopped)."""
+        for p in self.ps:
+            p.role = ROLE_USER
+
+    def runnable_count(self) -> int:
+        return self.runnable
+
+    def set_marking(self, on: bool, frac: float, idle_cap: int, wb_slowdown: float) -> None:
+        self.marking = on
+        self.frac = frac if on else 0.0
+        self.idle_cap = idle_cap if on else 0
+        self.mark_speed = (1.0 - self.frac) / (1.0 + wb_slowdown) if on else 1.0
