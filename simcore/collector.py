@@ -41,7 +41,7 @@ from simcore.gctrace import format_gctrace_line
 from simcore.heap import OS_PAGE_BYTES, Heap
 from simcore.limiter import GCCPULimiter
 from simcore.pacer import MAX_UINT64, GCController
-from simcore.results import CycleRecord, TriggerKind
+from simcore.results import CycleRecord, SpanKind, TriggerKind
 
 if TYPE_CHECKING:
     from simcore.machine import G, Machine
@@ -106,6 +106,7 @@ class Collector:
         self.mark_done = 0.0
         self.bg_credit = 0.0
         self.ns_per_work = cfg.cost.scan_ns_per_byte
+        self.ded_count = 0  # dedicated workers this cycle (Ps 0..ded_count-1)
         self.live0 = 0
         self.scan0 = 0
         self.stack0 = 0
@@ -217,6 +218,8 @@ class Collector:
         kind: TriggerKind = ev._value  # type: ignore[attr-defined]
         now = self.env.now
         m = self.machine
+        if m.n_lazy:
+            m.settle(now)
         self.kind = kind
         self.t_start = now
         self.heap0 = self.pacer.heap_live
@@ -239,6 +242,8 @@ class Collector:
         m = self.machine
         p = self.pacer
         self.stats.pause(now - self.t_start, self.stop1)
+        if m.trace is not None:
+            m.trace.span(-1, self.t_start, now, SpanKind.STW_SWEEP_TERM, 0, self.epoch)
         self.live0, self.scan0 = self.heap.mark_start(now)
         self.stack0 = self.stack_scan
         self.sync_memory()
@@ -256,6 +261,7 @@ class Collector:
         self.t_mark = now
         self.phase = PHASE_MARK
         dedicated = p.dedicated_mark_workers_needed
+        self.ded_count = dedicated
         frac = p.fractional_utilization_goal
         m.set_marking(True, frac, p.idle_mark_workers_max, c.write_barrier_slowdown)
         self.limiter.finish_gc_transition(now)
@@ -330,8 +336,9 @@ class Collector:
         p.stack_scan_work = min(done, self.stack0)
         p.heap_scan_work = done - p.stack_scan_work
 
-    def assist(self, g: G, nbytes: int) -> int:
-        """gcAssistAlloc for g after allocating nbytes during mark; returns assist CPU ns."""
+    def assist(self, g: G, nbytes: int, pid: int) -> int:
+        """gcAssistAlloc for g (on P pid) after allocating nbytes during mark; returns the
+        assist CPU ns."""
         if self.phase != PHASE_MARK or self.limiter.limiting:
             return 0
         # gcResetMarkState zeroes every G's gcAssistBytes at each cycle start.
@@ -361,6 +368,10 @@ class Collector:
                 p.assist_time_ns += ns
                 self.limiter.add_assist_time(ns)
                 self.stats.assist_interval(self.env.now, ns)
+                tr = self.machine.trace
+                if tr is not None:
+                    tr.span(pid, self.env.now, self.env.now + ns,
+                            SpanKind.ASSIST, g.gid, self.epoch)
                 if self.mark_total - self.mark_done <= MARK_EPSILON_BYTES:
                     self.check_ev = None
                     self.replan()
@@ -392,6 +403,13 @@ class Collector:
         p = self.pacer
         h = self.heap
         self.stats.pause(now - self.t_markterm, self.stop2)
+        tr = m.trace
+        if tr is not None:
+            cyc = self.epoch
+            tr.span(-1, self.t_mark, self.t_markterm, SpanKind.MARK, 0, cyc)
+            tr.span(-1, self.t_markterm, now, SpanKind.STW_MARK_TERM, 0, cyc)
+            for pid in range(self.ded_count):
+                tr.span(pid, self.t_mark, self.t_markterm, SpanKind.DEDICATED, 0, cyc)
         self.mark_done = float(self.mark_total)
         self._scan_work_split()
         p.idle_mark_time_ns = int(self.cyc_idle)

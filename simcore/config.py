@@ -349,6 +349,9 @@ class SimConfig:
 
     sample_interval_ns: the time series' spacing (0 = duration/500, at least 1 ms).
     warmup_ns: requests that arrive before this are not recorded in the latency figures.
+    trace_start_ns, trace_duration_ns: a window to record an execution trace of (what ran
+    on each P, GC phases, pauses, assists); 0 duration = no trace. At most trace_max_spans
+    spans are kept.
     """
 
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
@@ -358,6 +361,9 @@ class SimConfig:
     seed: int = 1
     sample_interval_ns: int = 0
     warmup_ns: int = 0
+    trace_start_ns: int = 0
+    trace_duration_ns: int = 0
+    trace_max_spans: int = 100_000
 
     def effective_sample_interval_ns(self) -> int:
         if self.sample_interval_ns > 0:
@@ -541,6 +547,12 @@ def validate(cfg: SimConfig) -> SimConfig:
         c.bad("duration_ns", f"must be > 0, got {cfg.duration_ns}")
     if cfg.sample_interval_ns < 0:
         c.bad("sample_interval_ns", f"must be >= 0, got {cfg.sample_interval_ns}")
+    if cfg.trace_start_ns < 0:
+        c.bad("trace_start_ns", f"must be >= 0, got {cfg.trace_start_ns}")
+    if cfg.trace_duration_ns < 0:
+        c.bad("trace_duration_ns", f"must be >= 0, got {cfg.trace_duration_ns}")
+    if cfg.trace_max_spans < 0:
+        c.bad("trace_max_spans", f"must be >= 0, got {cfg.trace_max_spans}")
     if cfg.warmup_ns < 0:
         c.bad("warmup_ns", f"must be >= 0, got {cfg.warmup_ns}")
     elif cfg.warmup_ns >= cfg.duration_ns > 0:

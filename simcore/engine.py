@@ -32,8 +32,9 @@ from simcore.heap import HEAP_ARENA_GROW_BYTES, PAGE_BYTES, SPAN_SLACK_FRACTION,
 from simcore.hooks import Hooks, Progress
 from simcore.machine import G_REQUEST, G_WORKER, STACK_MIN, G, Machine
 from simcore.pacer import MAX_UINT64
-from simcore.results import GCCPU, OOMKill, Result, Summary, TimeSeries
-from simcore.stats import Stats, histogram_result, percentiles
+from simcore.results import GCCPU, OOMKill, Result, SpanKind, Summary, TimeSeries
+from simcore.tracing import TraceRecorder
+from simcore.stats import Stats, coarsen, histogram_result, percentiles
 from simcore.version import GO_VERSION, GOSIM_VERSION
 from simcore.workload import AllocOp, OpenLoopArrivals, Streams, compile_program, make_sampler
 
@@ -41,6 +42,15 @@ CHURN_TICK_NS = 10_000_000
 # Goroutines the Go runtime itself keeps (main, sysmon has none, forcegc helper, bgsweep,
 # bgscavenge, finalizer): counted in the goroutine figures.
 RUNTIME_GOROUTINES = 4
+
+
+class Clock(simpy.Environment):
+    """SimPy's Environment with one addition: advance(t) moves the clock to t when no
+    event is due before t (the arrival loop uses it to skip scheduling an event)."""
+
+    def advance(self, t: int) -> None:
+        assert self._now <= t <= self.peek()
+        self._now = t
 
 
 class _Run:
@@ -52,7 +62,7 @@ class _Run:
         rt = cfg.runtime
         w = cfg.workload
         cost = cfg.cost
-        self.env = env = simpy.Environment()
+        self.env = env = Clock()
         self.nprocs = n = rt.gomaxprocs
         self.duration = cfg.duration_ns
         self.streams = streams = Streams(cfg.seed)
@@ -70,6 +80,9 @@ class _Run:
         self.coll = coll = Collector(env, cfg, m, heap, stats, hooks.cycle)
         m.coll = coll
         m.on_finish = self._client_done
+        if cfg.trace_duration_ns > 0:
+            m.trace = TraceRecorder(cfg.trace_start_ns, cfg.trace_start_ns + cfg.trace_duration_ns,
+                                    cfg.trace_max_spans)
         for p in reversed(m.ps):
             p.idle = True
             m.idle.append(p)
@@ -185,15 +198,35 @@ class _Run:
     # --- event callbacks --------------------------------------------------------------
 
     def _arrive(self, ev: simpy.Event) -> None:
-        now = self.env.now
-        self.stats.arrived += 1
-        self.m.spawn(self.req_ops, G_REQUEST, self.req_stack, True)
-        assert self.arrivals is not None
-        t = self.arrivals.next_after(now)
-        if 0 <= t < self.duration:
-            Timeout(self.env, t - now).callbacks.append(self._arrive)  # type: ignore[union-attr]
+        """Open-loop arrivals. While the next arrival comes before any scheduled event,
+        the clock is advanced to it directly (nothing can happen in between), so a burst
+        of arrivals costs one event."""
+        env = self.env
+        m = self.m
+        arrivals = self.arrivals
+        assert arrivals is not None
+        ops = self.req_ops
+        stack = self.req_stack
+        stats = self.stats
+        now = env.now
+        while True:
+            if m.n_lazy:
+                m.settle(now)
+            stats.arrived += 1
+            m.spawn(ops, G_REQUEST, stack, True)
+            t = arrivals.next_after(now)
+            if not 0 <= t < self.duration:
+                return
+            if t < env.peek():
+                env.advance(t)
+                now = t
+                continue
+            Timeout(env, t - now).callbacks.append(self._arrive)  # type: ignore[union-attr]
+            return
 
     def _client_issue(self, ev: simpy.Event) -> None:
+        if self.m.n_lazy:
+            self.m.settle(self.env.now)
         self.stats.arrived += 1
         self.m.spawn(self.req_ops, G_REQUEST, self.req_stack, True,
                      client=ev._value)  # type: ignore[attr-defined]
@@ -207,6 +240,8 @@ class _Run:
         op = self.churn_op
         assert op is not None
         m = self.m
+        if m.n_lazy:
+            m.settle(self.env.now)
         nbytes = m.alloc(m.ps[0], self.churn_g, op, self.env.now, True)
         # As many old bytes of the baseline are dropped as new ones were added.
         scan = int(nbytes * op.scan_heap_fraction)
@@ -227,6 +262,8 @@ class _Run:
 
     def _sample(self, ev: simpy.Event) -> None:
         now = self.env.now
+        if self.m.n_lazy:
+            self.m.settle(now)
         h = self.heap
         c = self.coll
         p = c.pacer
@@ -265,6 +302,8 @@ class _Run:
 
     def _progress(self, ev: simpy.Event) -> None:
         now = self.env.now
+        if self.m.n_lazy:
+            self.m.settle(now)
         assert self.hooks.progress is not None
         self.hooks.progress(Progress(now, self.duration, self.coll.ncycles,
                                      self.stats.completed))
@@ -288,10 +327,21 @@ class _Run:
                                heap_goal_bytes=goal if goal != MAX_UINT64 else 0,
                                goroutines=self.m.gs + self.idle_gs + RUNTIME_GOROUTINES)
             self.peak_rss = max(self.peak_rss, e.rss_bytes)
+        if self.m.n_lazy:
+            self.m.settle(self.end_ns)
         if self.hooks.progress is not None:
             self.hooks.progress(Progress(self.end_ns, self.duration, self.coll.ncycles,
                                          self.stats.completed))
         return self.result()
+
+    def _trace_result(self, end: int) -> Any:
+        tr = self.m.trace
+        if tr is None:
+            return None
+        for p in self.m.ps:  # what was still running when the run ended
+            if p.g is not None:
+                tr.span(p.pid, p.run_start, end, SpanKind.GOROUTINE, p.g.gid, 0)
+        return tr.result()
 
     def result(self) -> Result:
         end = self.end_ns
@@ -332,9 +382,10 @@ class _Run:
         s = self.series
         series = TimeSeries(interval_ns=self.interval,
                             **{k: tuple(v) for k, v in s.items()})  # type: ignore[arg-type]
-        return Result(summary=summary, latency=histogram_result(st.latency),
+        return Result(summary=summary, latency=coarsen(st.latency_fine),
                       pauses=histogram_result(st.pauses), sched_latency=histogram_result(st.sched),
                       cycles=tuple(c.cycles), series=series, seed=self.cfg.seed,
+                      trace=self._trace_result(end),
                       gosim_version=GOSIM_VERSION, go_version=GO_VERSION)
 
 

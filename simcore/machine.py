@@ -37,6 +37,8 @@ import simpy
 from simpy.events import Timeout
 
 from simcore.heap import Heap
+from simcore.results import SpanKind
+from simcore.tracing import TraceRecorder
 from simcore.workload import (
     LIFE_FOREVER,
     LIFE_REQUEST,
@@ -117,7 +119,8 @@ class P:
     """A processor: run queue, runnext, the G it runs and its pending event."""
 
     __slots__ = ("pid", "runq", "runnext", "g", "ev", "seg_start", "seg_end", "speed",
-                 "schedtick", "slice_end", "role", "idle")
+                 "schedtick", "slice_end", "role", "idle", "lazy_end", "run_start",
+                 "idle_since")
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -132,6 +135,13 @@ class P:
         self.slice_end = 0
         self.role = ROLE_USER
         self.idle = False
+        self.lazy_end = -1  # >= 0: the G's last segment ends then, with no event (settle)
+        self.run_start = 0  # when the current G started running here (for the trace)
+        self.idle_since = 0  # when this P last went idle (for the trace)
+
+
+def _lazy_end(p: P) -> int:
+    return p.lazy_end
 
 
 class Pool:
@@ -191,12 +201,20 @@ class Machine:
         self.on_finish = None  # engine callback for closed-loop clients
         self.finished = 0
         self.switch_count = 0
+        # Lazy completions (settle/materialize): Ps whose G ends with its current segment
+        # while nothing can intervene. lazy_ok=False turns the optimisation off.
+        self.lazy: list[P] = []
+        self.n_lazy = 0
+        self.lazy_ok = True
+        # The execution trace being recorded, if any (set by the engine).
+        self.trace: TraceRecorder | None = None
 
     # --- CPU accounting ---------------------------------------------------------------
 
-    def acct(self) -> None:
+    def acct(self, now: int = -1) -> None:
         """Integrate P-state counts up to now (call before any count changes)."""
-        now = self.env.now
+        if now < 0:
+            now = self.env.now
         dt = now - self.acct_t
         if dt <= 0:
             return
@@ -230,7 +248,10 @@ class Machine:
         g.ready_ns = now
         if not self.stw and self.idle:
             p = self.idle.pop()
-            self.acct()
+            self.acct(now)
+            if self.trace is not None and self.marking:
+                self.trace.span(p.pid, p.idle_since, now, SpanKind.IDLE_MARK, 0,
+                                self.coll.epoch)
             p.idle = False
             self.n_idle -= 1
             self.n_running += 1
@@ -241,6 +262,8 @@ class Machine:
             self._run(p, g, now)
             return
         self.runnable += 1
+        if self.n_lazy:
+            self.materialize(now)
         if not new:
             self.global_q.append(g)
             return
@@ -265,6 +288,7 @@ class Machine:
     def _run(self, p: P, g: G, now: int) -> None:
         """P starts (or resumes) running g."""
         p.g = g
+        p.run_start = now
         g.t_wait += now - g.ready_ns
         g.switches += 1
         if g.switches % TRACKING_PERIOD == 0:
@@ -328,7 +352,18 @@ class Machine:
         p.seg_start = now
         end = now + g.assist_left + math.ceil(g.user_left / speed)
         p.seg_end = end
-        fire = end if end <= p.slice_end else max(p.slice_end, now)
+        if end <= p.slice_end:
+            if (self.lazy_ok and not self.runnable and g.pc >= len(g.ops)
+                    and g.kind == G_REQUEST and g.client < 0 and self.coll.phase == 0):
+                # The G finishes with this segment and nothing can intervene on this P
+                # before: no event; settle() completes it when time passes its end.
+                p.lazy_end = end
+                self.lazy.append(p)
+                self.n_lazy += 1
+                return
+            fire = end
+        else:
+            fire = max(p.slice_end, now)
         ev = Timeout(self.env, fire - now, p)
         ev.callbacks.append(self._p_event)  # type: ignore[union-attr]
         p.ev = ev
@@ -363,6 +398,8 @@ class Machine:
         g = p.g
         assert g is not None
         now = self.env.now
+        if self.n_lazy:
+            self.settle(now)
         self._advance(p, g, now)
         if g.user_left <= 0 and g.assist_left <= 0:
             self._exec(p, g, now)
@@ -370,7 +407,11 @@ class Machine:
         # The time slice ran out (sysmon retake): preempt if anything else wants the P.
         if p.runnext is not None or p.runq or self.global_q:
             p.g = None
+            if self.trace is not None:
+                self.trace.span(p.pid, p.run_start, now, SpanKind.GOROUTINE, g.gid, 0)
             self.runnable += 1
+            if self.n_lazy:
+                self.materialize(now)
             g.ready_ns = now
             self.global_q.append(g)
             self._schedule(p, now)
@@ -382,6 +423,8 @@ class Machine:
     def _block(self, p: P, g: G, now: int, d: int) -> None:
         """g blocks on I/O for d ns and releases p."""
         p.g = None
+        if self.trace is not None:
+            self.trace.span(p.pid, p.run_start, now, SpanKind.GOROUTINE, g.gid, 0)
         g.ready_ns = now  # blocked since (read by _wake)
         ev = Timeout(self.env, d, g)
         ev.callbacks.append(self._wake)  # type: ignore[union-attr]
@@ -390,12 +433,16 @@ class Machine:
     def _wake(self, ev: simpy.Event) -> None:
         g: G = ev._value  # type: ignore[attr-defined]
         now = self.env.now
+        if self.n_lazy:
+            self.settle(now)
         g.t_io += now - g.ready_ns
         self.ready(g, now, new=False)
 
     def _finish(self, p: P, g: G, now: int) -> None:
         """g returns: record it, drop what it kept alive, run the next G."""
         p.g = None
+        if self.trace is not None:
+            self.trace.span(p.pid, p.run_start, now, SpanKind.GOROUTINE, g.gid, 0)
         self.gs -= 1
         heap = self.heap
         heap.stacks -= g.stack_alloc
@@ -446,10 +493,11 @@ class Machine:
         elif self.runnable:
             g = self._steal(p)
         if g is None:
-            self.acct()
+            self.acct(now)
             self.n_running -= 1
             self.n_idle += 1
             p.idle = True
+            p.idle_since = now
             self.idle.append(p)
             if self.marking:
                 self.coll.replan()
@@ -569,7 +617,7 @@ class Machine:
             if coll.phase == 0 and pacer.heap_live >= self.trigger:
                 coll.request_start(now)
         if self.marking:
-            g.assist_left += coll.assist(g, nbytes)
+            g.assist_left += coll.assist(g, nbytes, p.pid)
         g.user_left += cost
         return nbytes
 
@@ -626,20 +674,29 @@ class Machine:
 
     def stop_the_world(self, now: int) -> int:
         """Stop every P; running Gs go to the global queue. Returns how many were running."""
-        self.acct()
+        if self.n_lazy:
+            self.settle(now)
+            self.lazy.clear()
+            self.n_lazy = 0
+        self.acct(now)
         running = 0
         for p in self.ps:
             g = p.g
             if g is not None:
-                if p.ev is not None:
-                    self._advance(p, g, now)
-                    p.ev = None
+                self._advance(p, g, now)
+                p.ev = None
+                p.lazy_end = -1
+                if self.trace is not None:
+                    self.trace.span(p.pid, p.run_start, now, SpanKind.GOROUTINE, g.gid, 0)
                 p.g = None
                 g.stw_since = now
                 g.ready_ns = now
                 self.runnable += 1
                 self.global_q.append(g)
                 running += 1
+            elif p.idle and self.marking and self.trace is not None:
+                self.trace.span(p.pid, p.idle_since, now, SpanKind.IDLE_MARK, 0,
+                                self.coll.epoch)
             p.idle = False
             p.role = ROLE_USER
         self.idle.clear()
@@ -650,7 +707,7 @@ class Machine:
     def start_the_world(self, now: int, dedicated: int) -> None:
         """Restart every P: `dedicated` of them run dedicated mark workers, the rest
         schedule. Gs stopped by the STW are charged the pause."""
-        self.acct()
+        self.acct(now)
         self.stw = False
         for g in self.global_q:
             if g.stw_since >= 0:
@@ -685,6 +742,47 @@ class Machine:
         """Mark is over: dedicated Ps return to scheduling (called with the world stopped)."""
         for p in self.ps:
             p.role = ROLE_USER
+
+    # --- lazy completions ---------------------------------------------------------------
+
+    def settle(self, now: int) -> None:
+        """Complete every lazy P whose G finished by now, in time order, at its own time.
+
+        Every event callback calls this first (when n_lazy), so the state it sees is the
+        state at its time. While any P is lazy no G is queued anywhere (materialize), so a
+        completed P simply goes idle.
+        """
+        lazy = self.lazy
+        if len(lazy) == 1:
+            due = lazy if lazy[0].lazy_end <= now else None
+        else:
+            due = [p for p in lazy if p.lazy_end <= now]
+        if not due:
+            return
+        if due is lazy:
+            due = [lazy[0]]
+        if len(due) > 1:
+            due.sort(key=_lazy_end)
+        for p in due:
+            lazy.remove(p)
+            self.n_lazy -= 1
+            t = p.lazy_end
+            p.lazy_end = -1
+            g = p.g
+            assert g is not None
+            self._advance(p, g, t)
+            self._exec(p, g, t)
+
+    def materialize(self, now: int) -> None:
+        """A G is about to wait: lazy Ps get real events, since their completion now
+        matters (they will pick it up)."""
+        for p in self.lazy:
+            ev = Timeout(self.env, p.lazy_end - now, p)
+            ev.callbacks.append(self._p_event)  # type: ignore[union-attr]
+            p.ev = ev
+            p.lazy_end = -1
+        self.lazy.clear()
+        self.n_lazy = 0
 
     def runnable_count(self) -> int:
         return self.runnable

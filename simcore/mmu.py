@@ -10,14 +10,17 @@ window of 0 has MMU 0.
 u is piecewise constant, so the windowed mean W(e) = (I(e) - I(e-w))/w, with I the running
 integral of u and e the window's end, is continuous and piecewise linear. Its slope changes
 only where either edge of the window meets a change point, so its minimum over e is at such
-a point: a window ending at a change point (e = c) or starting at one (e = c + w). mmu.go in
-Go walks the same breakpoints with two integrators; this tracker does it online:
+a point: a window ending at a change point (e = c) or starting at one (e = c + w).
+internal/trace's MMUCurve walks the same breakpoints with two integrators over a whole
+trace; this tracker does it online:
 
   - Each change point is stored with its utilization and I at that time.
   - For every window size, a sweep position e follows the newest change point. When a new
     one arrives at t, the newest segment [t_last, t) is known, so every breakpoint e in
     (t_last, t] is evaluated: the windows that start at c_j (e = c_j + w, the "lag" edge
     crossing a change point) and the window ending at t.
+  - A window whose integral cannot have fallen below its minimum since it was last
+    evaluated is skipped in O(1) (see MMUTracker), which is the common case.
   - The lag edge never goes back, so change points older than the largest window's lag
     edge are dropped. Memory is bounded by the change points within the largest window.
 
@@ -33,8 +36,8 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterable
 
-# A default ladder of window sizes, 1 ms to 1 s, as plotted by `go tool trace`'s MMU view
-# (its x axis is log-scaled window durations).
+# Default window sizes: a 1-2-5 ladder from 1 ms to 1 s. This is gosim's choice, not a Go
+# constant (`go tool trace` plots MMU over a continuous, log-scaled range of windows).
 DEFAULT_WINDOWS_NS: tuple[int, ...] = (
     1_000_000,
     2_000_000,
@@ -182,60 +185,61 @@ class MMUTracker:
         self._total_integral = i_end
 
     def _advance(self, t_new: int, i_new: float) -> None:
-        """Evaluate the windows whose threshold the drop sum has passed."""
+        """Evaluate the windows whose threshold the drop sum has passed.
+
+        For such a window, breakpoints in spans skipped since its last evaluation could not
+        beat its minimum, so its start edge is first caught up (by bisection) to where a
+        window ending at t_last starts. Then the breakpoints in (t_last, t_new]: windows
+        starting at a change point c (e = c + w), and the window ending at t_new.
+        """
         drop_sum = self._drop_sum
         thresholds = self._threshold
-        for k, th in enumerate(thresholds):
-            if th < drop_sum and not self._evaluate(k, t_new, i_new):
-                # Windows are sorted: the larger ones have not started either.
-                break
-        self._min_threshold = min(thresholds)
-
-    def _evaluate(self, k: int, t_new: int, i_new: float) -> bool:
-        """Walk window k's breakpoints in (t_last, t_new]; False if it has not started.
-
-        Breakpoints in spans skipped since its last evaluation could not beat its minimum,
-        so its start edge is first caught up (by bisection) to where a window ending at
-        t_last starts. Then: windows starting at a change point c (e = c + w) in the span,
-        and the window ending at t_new.
-        """
         times = self._times
         utils = self._utils
         integral = self._integral
+        windows = self._windows
+        started = self._started
+        lags = self._lag
+        best = self._best
+        base = self._base
         n = len(times)
         t_last = times[-1]
         u_last = utils[-1]
         i_last = integral[-1]
-        w = self._windows[k]
-        target = t_new - w  # the start edge of the window ending at t_new
-        if self._started[k]:
-            cur = self._best[k]
-            j = max(self._lag[k] - self._base, 0)
-            edge = t_last - w
-            if j + 1 < n and times[j + 1] <= edge:
-                j = bisect_right(times, edge, j + 1, n) - 1
-        else:
-            t0 = self._t0
-            if target < t0:
-                return False
-            self._started[k] = True
-            j = 0  # the start point t0 (nothing is dropped before all have started)
-            cur = i_last + u_last * (t0 + w - t_last)
-        while j + 1 < n:
-            e = times[j + 1] + w
-            if e > t_new:
-                break
-            j += 1
-            v = i_last + u_last * (e - t_last) - integral[j]
+        for k, th in enumerate(thresholds):
+            if th >= drop_sum:
+                continue
+            w = windows[k]
+            target = t_new - w  # the start edge of the window ending at t_new
+            if started[k]:
+                cur = best[k]
+                j = lags[k] - base
+                if j < 0:
+                    j = 0
+                edge = t_last - w
+                if j + 1 < n and times[j + 1] <= edge:
+                    j = bisect_right(times, edge, j + 1, n) - 1
+            else:
+                if target < self._t0:
+                    break  # windows are sorted: the larger ones have not started either
+                started[k] = True
+                j = 0  # the start point t0 (nothing is dropped before all have started)
+                cur = i_last + u_last * (self._t0 + w - t_last)
+            while j + 1 < n:
+                e = times[j + 1] + w
+                if e > t_new:
+                    break
+                j += 1
+                v = i_last + u_last * (e - t_last) - integral[j]
+                if v < cur:
+                    cur = v
+            v = i_new - (integral[j] + utils[j] * (target - times[j]))
             if v < cur:
                 cur = v
-        v = i_new - (integral[j] + utils[j] * (target - times[j]))
-        if v < cur:
-            cur = v
-        self._lag[k] = j + self._base
-        self._best[k] = cur
-        self._threshold[k] = self._drop_sum + (v - cur)
-        return True
+            lags[k] = j + base
+            best[k] = cur
+            thresholds[k] = drop_sum + (v - cur)
+        self._min_threshold = min(thresholds)
 
     def _compact(self) -> None:
         """Drop change points no window's start edge can reach again."""

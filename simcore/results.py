@@ -196,6 +196,41 @@ class Summary:
     objects_allocated: int
 
 
+class SpanKind(Enum):
+    """What a trace span shows."""
+
+    GOROUTINE = "goroutine"  # a goroutine running user code on a P
+    ASSIST = "assist"  # a goroutine doing a mark assist
+    DEDICATED = "dedicated"  # a dedicated mark worker owning a P
+    IDLE_MARK = "idle_mark"  # an idle P running the idle mark worker
+    STW_SWEEP_TERM = "stw_sweep_termination"  # pause #1 (track -1: the whole machine)
+    MARK = "mark"  # the concurrent mark phase (track -1)
+    STW_MARK_TERM = "stw_mark_termination"  # pause #2 (track -1)
+
+
+@dataclass(frozen=True)
+class TraceSpan:
+    """One interval of an execution trace. track is the P's id, or -1 for the machine."""
+
+    track: int
+    start_ns: int
+    end_ns: int
+    kind: SpanKind
+    goroutine: int  # goroutine id for GOROUTINE/ASSIST, else 0
+    cycle: int  # GC cycle number for GC spans, else 0
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Spans overlapping [start_ns, end_ns), in the order they ended; truncated is set
+    when more than the configured maximum were seen."""
+
+    start_ns: int
+    end_ns: int
+    spans: tuple[TraceSpan, ...]
+    truncated: bool
+
+
 @dataclass(frozen=True)
 class Result:
     """Everything one run produced."""
@@ -207,5 +242,6 @@ class Result:
     cycles: tuple[CycleRecord, ...]
     series: TimeSeries
     seed: int
+    trace: Trace | None  # when a trace window was asked for
     gosim_version: str
     go_version: str  # the Go release whose runtime this models

@@ -33,7 +33,8 @@ class Stats:
     def __init__(self, nprocs: int, warmup_ns: int) -> None:
         self.nprocs = nprocs
         self.warmup_ns = warmup_ns
-        self.latency = TimeHistogram()
+        # Request latency is recorded once, in the fine layout; the runtime/metrics layout
+        # is derived from it at the end (its buckets nest exactly in the coarse ones).
         self.latency_fine = TimeHistogram(FINE_SUB_BUCKET_BITS)
         self.pauses = TimeHistogram()
         self.pauses_fine = TimeHistogram(FINE_SUB_BUCKET_BITS)
@@ -59,9 +60,7 @@ class Stats:
         if g.arrival_ns < self.warmup_ns:
             return
         self.recorded += 1
-        lat = now - g.arrival_ns
-        self.latency.record(lat)
-        self.latency_fine.record(lat)
+        self.latency_fine.record(now - g.arrival_ns)
         self.t_run += g.t_run
         self.t_wait += g.t_wait
         self.t_assist += g.t_assist
@@ -112,6 +111,23 @@ class Stats:
     def breakdown(self) -> LatencyBreakdown:
         return LatencyBreakdown(running_ns=self.t_run, runnable_ns=self.t_wait,
                                 assist_ns=self.t_assist, stw_ns=self.t_stw, io_ns=self.t_io)
+
+
+def coarsen(fine: TimeHistogram) -> Histogram:
+    """The runtime/metrics-layout Histogram of the samples in a finer TimeHistogram.
+
+    Each fine bucket lies inside one coarse bucket, so counts move over exactly; count,
+    sum, min and max are the fine histogram's exact figures.
+    """
+    coarse = TimeHistogram()
+    counts = [0] * len(coarse.counts)
+    for i, c in enumerate(fine.counts):
+        if c:
+            lo = fine.bucket_bounds_ns(i)[0]
+            counts[0 if i == 0 else coarse.bucket_index(lo)] += c
+    return Histogram(boundaries_seconds=coarse.edges_seconds(), counts=tuple(counts),
+                     count=fine.count, sum_ns=fine.sum_ns, min_ns=fine.min_ns,
+                     max_ns=fine.max_ns)
 
 
 def histogram_result(h: TimeHistogram) -> Histogram:

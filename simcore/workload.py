@@ -202,13 +202,30 @@ def rate_segments(o: OpenLoop, horizon_ns: int) -> list[RateSegment]:
 class OpenLoopArrivals:
     """Arrival times of an open-loop source, one at a time (next_after)."""
 
-    __slots__ = ("segs", "seg_i", "rng", "poisson")
+    __slots__ = ("segs", "seg_i", "rng", "poisson", "next_after")
 
     def __init__(self, o: OpenLoop, horizon_ns: int, rng: random.Random) -> None:
         self.segs = rate_segments(o, horizon_ns)
         self.seg_i = 0
         self.rng = rng
         self.poisson = o.process is ArrivalProcess.POISSON
+        self.next_after = self._next_after
+        if self.poisson and len(self.segs) == 1 and self.segs[0].rate0_per_s > 0:
+            # One constant rate: a plain Poisson stream (the common case, kept cheap).
+            expo = rng.expovariate
+            lam = self.segs[0].rate0_per_s / SECOND
+            state = [0.0]
+
+            def poisson_next(t_ns: int) -> int:
+                t = state[0]
+                if t < t_ns:
+                    t = float(t_ns)
+                t += expo(lam)
+                state[0] = t
+                n = int(t)
+                return n if n > t_ns else t_ns + 1
+
+            self.next_after = poisson_next
 
     def expected_count(self, horizon_ns: int) -> float:
         total = 0.0
@@ -221,7 +238,7 @@ class OpenLoopArrivals:
             total += (s.rate0_per_s + r_hi) / 2 * (hi - lo) / SECOND
         return total
 
-    def next_after(self, t_ns: int) -> int:
+    def _next_after(self, t_ns: int) -> int:
         """The next arrival after t_ns, or -1 if the rate stays 0 for ever."""
         segs = self.segs
         rng = self.rng
