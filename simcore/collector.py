@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import simpy
 from simpy.events import Timeout
 
+from simcore.clock import Clock
 from simcore.config import GOGC_OFF, NO_LIMIT, SimConfig
 from simcore.gctrace import format_gctrace_line
 from simcore.heap import OS_PAGE_BYTES, Heap
@@ -80,7 +81,7 @@ class OOMKilled(Exception):
 class Collector:
     """GC state for one run; see the module docstring."""
 
-    def __init__(self, env: simpy.Environment, cfg: SimConfig, machine: Machine, heap: Heap,
+    def __init__(self, env: Clock, cfg: SimConfig, machine: Machine, heap: Heap,
                  stats: Stats, on_cycle: object) -> None:
         rt = cfg.runtime
         self.env = env
@@ -197,7 +198,7 @@ class Collector:
         if self.container_bytes:
             rss = self.heap.rss()
             if rss > self.container_bytes:
-                raise OOMKilled(self.env.now, rss)
+                raise OOMKilled(self.env.ns, rss)
 
     # --- starting a cycle ---------------------------------------------------------------
 
@@ -207,7 +208,7 @@ class Collector:
             return
         self.phase = PHASE_STARTING
         ev = Timeout(self.env, 0, kind)
-        ev.callbacks.append(self._gc_start)  # type: ignore[union-attr]
+        ev.callbacks.append(self._gc_start)
 
     def _pause_ns(self, running: int) -> tuple[int, int]:
         c = self.cost
@@ -215,8 +216,8 @@ class Collector:
         return stop, stop + c.stw_fixed_ns + c.stw_per_p_ns * self.nprocs
 
     def _gc_start(self, ev: simpy.Event) -> None:
-        kind: TriggerKind = ev._value  # type: ignore[attr-defined]
-        now = self.env.now
+        kind: TriggerKind = ev._value
+        now = self.env.ns
         m = self.machine
         if m.n_lazy:
             m.settle(now)
@@ -235,10 +236,10 @@ class Collector:
         self.stats.mmu_change(now, 0.0)
         m.clear_pools()
         done = Timeout(self.env, pause)
-        done.callbacks.append(self._end_stw1)  # type: ignore[union-attr]
+        done.callbacks.append(self._end_stw1)
 
     def _end_stw1(self, ev: simpy.Event) -> None:
-        now = self.env.now
+        now = self.env.ns
         m = self.machine
         p = self.pacer
         self.stats.pause(now - self.t_start, self.stop1)
@@ -298,7 +299,7 @@ class Collector:
         """Plan the mark's completion check for the current worker rate."""
         if self.phase != PHASE_MARK:
             return
-        now = self.env.now
+        now = self.env.ns
         remaining = self.mark_total - self.mark_done
         if remaining <= MARK_EPSILON_BYTES:
             at = now
@@ -311,14 +312,14 @@ class Collector:
             return
         self.check_at = at
         ev = Timeout(self.env, at - now)
-        ev.callbacks.append(self._mark_check)  # type: ignore[union-attr]
+        ev.callbacks.append(self._mark_check)
         self.check_ev = ev
 
     def _mark_check(self, ev: simpy.Event) -> None:
         if ev is not self.check_ev or self.phase != PHASE_MARK:
             return
         self.check_ev = None
-        now = self.env.now
+        now = self.env.ns
         self.machine.acct()
         self._limiter_update(now)
         if self.mark_total - self.mark_done <= MARK_EPSILON_BYTES:
@@ -367,18 +368,18 @@ class Collector:
                 self.cyc_assist += ns
                 p.assist_time_ns += ns
                 self.limiter.add_assist_time(ns)
-                self.stats.assist_interval(self.env.now, ns)
+                self.stats.assist_interval(self.env.ns, ns)
                 tr = self.machine.trace
                 if tr is not None:
-                    tr.span(pid, self.env.now, self.env.now + ns,
+                    tr.span(pid, self.env.ns, self.env.ns + ns,
                             SpanKind.ASSIST, g.gid, self.epoch)
                 if self.mark_total - self.mark_done <= MARK_EPSILON_BYTES:
                     self.check_ev = None
                     self.replan()
         g.credit = credit
         # Go updates the limiter from assist flushes once its period has passed.
-        if self.limiter.need_update(self.env.now):
-            self._limiter_update(self.env.now)
+        if self.limiter.need_update(self.env.ns):
+            self._limiter_update(self.env.ns)
         return ns
 
     # --- mark termination ---------------------------------------------------------------
@@ -395,10 +396,10 @@ class Collector:
         m.set_marking(False, 0.0, 0, 0.0)
         self.stats.mmu_change(now, 0.0)
         done = Timeout(self.env, pause)
-        done.callbacks.append(self._end_stw2)  # type: ignore[union-attr]
+        done.callbacks.append(self._end_stw2)
 
     def _end_stw2(self, ev: simpy.Event) -> None:
-        now = self.env.now
+        now = self.env.ns
         m = self.machine
         p = self.pacer
         h = self.heap
@@ -499,12 +500,12 @@ class Collector:
         if self.gogc == GOGC_OFF:
             return
         ev = Timeout(self.env, FORCE_GC_PERIOD_NS + SYSMON_MAX_DELAY_NS, self.ncycles)
-        ev.callbacks.append(self._forced_check)  # type: ignore[union-attr]
+        ev.callbacks.append(self._forced_check)
 
     def _forced_check(self, ev: simpy.Event) -> None:
-        if ev._value != self.ncycles:  # type: ignore[attr-defined]
+        if ev._value != self.ncycles:
             return  # another cycle ran since; its own check is pending
-        now = self.env.now
+        now = self.env.ns
         if (self.phase == PHASE_OFF and self.had_gc
                 and now - self.last_gc_ns > FORCE_GC_PERIOD_NS):
             self.request_start(now, TriggerKind.TIME)
@@ -526,7 +527,7 @@ class Collector:
             return
         self.scavenging = True
         ev = Timeout(self.env, SCAVENGE_TICK_NS)
-        ev.callbacks.append(self._scavenge_tick)  # type: ignore[union-attr]
+        ev.callbacks.append(self._scavenge_tick)
 
     def _scavenge_tick(self, ev: simpy.Event) -> None:
         excess = self._scavenge_excess()
@@ -540,4 +541,4 @@ class Collector:
         if self.cost.scavenge_ns_per_page:
             self.cpu_scavenge += released // OS_PAGE_BYTES * self.cost.scavenge_ns_per_page
         nxt = Timeout(self.env, SCAVENGE_TICK_NS)
-        nxt.callbacks.append(self._scavenge_tick)  # type: ignore[union-attr]
+        nxt.callbacks.append(self._scavenge_tick)

@@ -20,6 +20,7 @@ import simpy
 from simpy.events import Timeout
 
 from simcore import sizeclasses as sc
+from simcore.clock import Clock
 from simcore.collector import PHASE_MARK, PHASE_OFF, Collector, OOMKilled
 from simcore.config import (
     Allocate,
@@ -33,24 +34,22 @@ from simcore.hooks import Hooks, Progress
 from simcore.machine import G_REQUEST, G_WORKER, STACK_MIN, G, Machine
 from simcore.pacer import MAX_UINT64
 from simcore.results import GCCPU, OOMKill, Result, SpanKind, Summary, TimeSeries
-from simcore.tracing import TraceRecorder
 from simcore.stats import Stats, coarsen, histogram_result, percentiles
+from simcore.tracing import TraceRecorder
 from simcore.version import GO_VERSION, GOSIM_VERSION
-from simcore.workload import AllocOp, OpenLoopArrivals, Streams, compile_program, make_sampler
+from simcore.workload import (
+    AllocOp,
+    OpenLoopArrivals,
+    Sampler,
+    Streams,
+    compile_program,
+    make_sampler,
+)
 
 CHURN_TICK_NS = 10_000_000
 # Goroutines the Go runtime itself keeps (main, sysmon has none, forcegc helper, bgsweep,
 # bgscavenge, finalizer): counted in the goroutine figures.
 RUNTIME_GOROUTINES = 4
-
-
-class Clock(simpy.Environment):
-    """SimPy's Environment with one addition: advance(t) moves the clock to t when no
-    event is due before t (the arrival loop uses it to skip scheduling an event)."""
-
-    def advance(self, t: int) -> None:
-        assert self._now <= t <= self.peek()
-        self._now = t
 
 
 class _Run:
@@ -108,7 +107,7 @@ class _Run:
         self.end_ns = self.duration
         self.oom: OOMKill | None = None
         self.arrivals: OpenLoopArrivals | None = None
-        self.think = None
+        self.think: Sampler | None = None
         b = w.baseline_heap
         self.churn_op: AllocOp | None = None
         if b.churn_bytes_per_s > 0:
@@ -178,22 +177,22 @@ class _Run:
                                              self.streams.get("arrivals"))
             t = self.arrivals.next_after(-1)
             if 0 <= t < self.duration:
-                Timeout(env, t).callbacks.append(self._arrive)  # type: ignore[union-attr]
+                Timeout(env, t).callbacks.append(self._arrive)
         if w.closed_loop is not None:
             self.think = make_sampler(w.closed_loop.think_ns, self.streams.get("think"))
             for c in range(w.closed_loop.clients):
-                Timeout(env, self.think(), c).callbacks.append(  # type: ignore[union-attr]
+                Timeout(env, self.think(), c).callbacks.append(
                     self._client_issue)
         for ops, count, stack in self.workers:
             for _ in range(count):
                 self.m.spawn(ops, G_WORKER, stack, False)
         if self.churn_op is not None:
-            Timeout(env, CHURN_TICK_NS).callbacks.append(self._churn)  # type: ignore[union-attr]
-        Timeout(env, 0).callbacks.append(self._sample)  # type: ignore[union-attr]
+            Timeout(env, CHURN_TICK_NS).callbacks.append(self._churn)
+        Timeout(env, 0).callbacks.append(self._sample)
         if self.hooks.progress is not None:
             iv = self.hooks.progress_interval_ns or max(1, self.duration // 200)
             self.progress_iv = iv
-            Timeout(env, iv).callbacks.append(self._progress)  # type: ignore[union-attr]
+            Timeout(env, iv).callbacks.append(self._progress)
 
     # --- event callbacks --------------------------------------------------------------
 
@@ -208,7 +207,7 @@ class _Run:
         ops = self.req_ops
         stack = self.req_stack
         stats = self.stats
-        now = env.now
+        now = env.ns
         while True:
             if m.n_lazy:
                 m.settle(now)
@@ -221,19 +220,19 @@ class _Run:
                 env.advance(t)
                 now = t
                 continue
-            Timeout(env, t - now).callbacks.append(self._arrive)  # type: ignore[union-attr]
+            Timeout(env, t - now).callbacks.append(self._arrive)
             return
 
     def _client_issue(self, ev: simpy.Event) -> None:
         if self.m.n_lazy:
-            self.m.settle(self.env.now)
+            self.m.settle(self.env.ns)
         self.stats.arrived += 1
         self.m.spawn(self.req_ops, G_REQUEST, self.req_stack, True,
-                     client=ev._value)  # type: ignore[attr-defined]
+                     client=ev._value)
 
     def _client_done(self, client: int, now: int) -> None:
         assert self.think is not None
-        Timeout(self.env, self.think(), client).callbacks.append(  # type: ignore[union-attr]
+        Timeout(self.env, self.think(), client).callbacks.append(
             self._client_issue)
 
     def _churn(self, ev: simpy.Event) -> None:
@@ -241,15 +240,15 @@ class _Run:
         assert op is not None
         m = self.m
         if m.n_lazy:
-            m.settle(self.env.now)
-        nbytes = m.alloc(m.ps[0], self.churn_g, op, self.env.now, True)
+            m.settle(self.env.ns)
+        nbytes = m.alloc(m.ps[0], self.churn_g, op, self.env.ns, True)
         # As many old bytes of the baseline are dropped as new ones were added.
         scan = int(nbytes * op.scan_heap_fraction)
         self.heap.live -= nbytes
         self.heap.live_scan -= scan
         self.churn_g.user_left = 0.0
         self.churn_g.assist_left = 0
-        Timeout(self.env, CHURN_TICK_NS).callbacks.append(self._churn)  # type: ignore[union-attr]
+        Timeout(self.env, CHURN_TICK_NS).callbacks.append(self._churn)
 
     def gc_cpu_ns(self) -> float:
         c = self.coll
@@ -261,7 +260,7 @@ class _Run:
         return busy
 
     def _sample(self, ev: simpy.Event) -> None:
-        now = self.env.now
+        now = self.env.ns
         if self.m.n_lazy:
             self.m.settle(now)
         h = self.heap
@@ -298,17 +297,17 @@ class _Run:
             self.peak_gs = gs
         c.check_oom()
         if now + self.interval < self.duration:
-            Timeout(self.env, self.interval).callbacks.append(self._sample)  # type: ignore
+            Timeout(self.env, self.interval).callbacks.append(self._sample)
 
     def _progress(self, ev: simpy.Event) -> None:
-        now = self.env.now
+        now = self.env.ns
         if self.m.n_lazy:
             self.m.settle(now)
         assert self.hooks.progress is not None
         self.hooks.progress(Progress(now, self.duration, self.coll.ncycles,
                                      self.stats.completed))
         if now + self.progress_iv < self.duration:
-            Timeout(self.env, self.progress_iv).callbacks.append(  # type: ignore[union-attr]
+            Timeout(self.env, self.progress_iv).callbacks.append(
                 self._progress)
 
     # --- the run ----------------------------------------------------------------------
@@ -381,7 +380,7 @@ class _Run:
             bytes_freed=h.total_free, objects_allocated=h.objects_alloc)
         s = self.series
         series = TimeSeries(interval_ns=self.interval,
-                            **{k: tuple(v) for k, v in s.items()})  # type: ignore[arg-type]
+                            **{k: tuple(v) for k, v in s.items()})
         return Result(summary=summary, latency=coarsen(st.latency_fine),
                       pauses=histogram_result(st.pauses), sched_latency=histogram_result(st.sched),
                       cycles=tuple(c.cycles), series=series, seed=self.cfg.seed,

@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import simpy
 from simpy.events import Timeout
 
+from simcore.clock import Clock
 from simcore.heap import Heap
 from simcore.results import SpanKind
 from simcore.tracing import TraceRecorder
@@ -47,7 +49,6 @@ from simcore.workload import (
     OP_COMPUTE,
     OP_IO,
     OP_POOL_GET,
-    OP_POOL_PUT,
     AllocOp,
     Op,
 )
@@ -78,10 +79,33 @@ ROLE_DEDICATED = 1
 class G:
     """A goroutine. Times are ns; *_left are remaining work in full-speed CPU ns."""
 
-    __slots__ = ("gid", "ops", "pc", "kind", "arrival_ns", "record", "user_left",
-                 "assist_left", "held", "held_scan", "stack_alloc", "stack_used", "credit",
-                 "pool_objs", "ready_ns", "t_run", "t_wait", "t_assist", "t_stw", "t_io",
-                 "switches", "client", "stw_since", "iter_start", "epoch")
+    __slots__ = (
+        "arrival_ns",
+        "assist_left",
+        "client",
+        "credit",
+        "epoch",
+        "gid",
+        "held",
+        "held_scan",
+        "iter_start",
+        "kind",
+        "ops",
+        "pc",
+        "pool_objs",
+        "ready_ns",
+        "record",
+        "stack_alloc",
+        "stack_used",
+        "stw_since",
+        "switches",
+        "t_assist",
+        "t_io",
+        "t_run",
+        "t_stw",
+        "t_wait",
+        "user_left",
+    )
 
     def __init__(self, gid: int, ops: tuple[Op, ...], kind: int, now: int, stack_used: int,
                  record: bool) -> None:
@@ -118,9 +142,23 @@ class G:
 class P:
     """A processor: run queue, runnext, the G it runs and its pending event."""
 
-    __slots__ = ("pid", "runq", "runnext", "g", "ev", "seg_start", "seg_end", "speed",
-                 "schedtick", "slice_end", "role", "idle", "lazy_end", "run_start",
-                 "idle_since")
+    __slots__ = (
+        "ev",
+        "g",
+        "idle",
+        "idle_since",
+        "lazy_end",
+        "pid",
+        "role",
+        "run_start",
+        "runnext",
+        "runq",
+        "schedtick",
+        "seg_end",
+        "seg_start",
+        "slice_end",
+        "speed",
+    )
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -147,7 +185,7 @@ def _lazy_end(p: P) -> int:
 class Pool:
     """A sync.Pool: per-P local objects (private + shared) and the victim cache."""
 
-    __slots__ = ("local", "victim", "obj_bytes", "scan")
+    __slots__ = ("local", "obj_bytes", "scan", "victim")
 
     def __init__(self, nprocs: int) -> None:
         self.local = [0] * nprocs
@@ -159,7 +197,7 @@ class Pool:
 class Machine:
     """Ps, run queues and the goroutines' programs. See the module docstring."""
 
-    def __init__(self, env: simpy.Environment, nprocs: int, heap: Heap, stats: Stats,
+    def __init__(self, env: Clock, nprocs: int, heap: Heap, stats: Stats,
                  cost_alloc_obj: float, cost_alloc_byte: float, refill_ns: int,
                  large_alloc_ns: int, sweep_span_ns: int, create_ns: int, switch_ns: int,
                  npools: int) -> None:
@@ -198,7 +236,8 @@ class Machine:
         self.frac = 0.0  # fractional utilization goal per P
         self.idle_cap = 0  # how many idle Ps may run idle mark workers
         self.mark_speed = 1.0
-        self.on_finish = None  # engine callback for closed-loop clients
+        # engine callback for closed-loop clients: on_finish(client, now)
+        self.on_finish: Callable[[int, int], None] | None = None
         self.finished = 0
         self.switch_count = 0
         # Lazy completions (settle/materialize): Ps whose G ends with its current segment
@@ -214,7 +253,7 @@ class Machine:
     def acct(self, now: int = -1) -> None:
         """Integrate P-state counts up to now (call before any count changes)."""
         if now < 0:
-            now = self.env.now
+            now = self.env.ns
         dt = now - self.acct_t
         if dt <= 0:
             return
@@ -232,7 +271,7 @@ class Machine:
     def spawn(self, ops: tuple[Op, ...], kind: int, stack_used: int, record: bool,
               client: int = -1) -> G:
         """newproc: a new goroutine, readied into a P's runnext."""
-        now = self.env.now
+        now = self.env.ns
         g = G(self.next_gid, ops, kind, now, stack_used, record)
         self.next_gid += 1
         g.client = client
@@ -365,7 +404,7 @@ class Machine:
         else:
             fire = max(p.slice_end, now)
         ev = Timeout(self.env, fire - now, p)
-        ev.callbacks.append(self._p_event)  # type: ignore[union-attr]
+        ev.callbacks.append(self._p_event)
         p.ev = ev
 
     def _advance(self, p: P, g: G, now: int) -> None:
@@ -391,13 +430,13 @@ class Machine:
         g.t_run += dt
 
     def _p_event(self, ev: simpy.Event) -> None:
-        p: P = ev._value  # type: ignore[attr-defined]
+        p: P = ev._value
         if p.ev is not ev:
             return
         p.ev = None
         g = p.g
         assert g is not None
-        now = self.env.now
+        now = self.env.ns
         if self.n_lazy:
             self.settle(now)
         self._advance(p, g, now)
@@ -427,12 +466,12 @@ class Machine:
             self.trace.span(p.pid, p.run_start, now, SpanKind.GOROUTINE, g.gid, 0)
         g.ready_ns = now  # blocked since (read by _wake)
         ev = Timeout(self.env, d, g)
-        ev.callbacks.append(self._wake)  # type: ignore[union-attr]
+        ev.callbacks.append(self._wake)
         self._schedule(p, now)
 
     def _wake(self, ev: simpy.Event) -> None:
-        g: G = ev._value  # type: ignore[attr-defined]
-        now = self.env.now
+        g: G = ev._value
+        now = self.env.ns
         if self.n_lazy:
             self.settle(now)
         g.t_io += now - g.ready_ns
@@ -778,7 +817,7 @@ class Machine:
         matters (they will pick it up)."""
         for p in self.lazy:
             ev = Timeout(self.env, p.lazy_end - now, p)
-            ev.callbacks.append(self._p_event)  # type: ignore[union-attr]
+            ev.callbacks.append(self._p_event)
             p.ev = ev
             p.lazy_end = -1
         self.lazy.clear()

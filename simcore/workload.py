@@ -32,9 +32,10 @@ from simcore.config import (
     SECOND,
     Allocate,
     ArrivalProcess,
-    Distribution,
     DistKind,
+    Distribution,
     Lifetime,
+    ObjectSize,
     OpenLoop,
     Program,
 )
@@ -111,8 +112,16 @@ class AllocOp:
     objects between calls, so counts are exact on average and deterministic.
     """
 
-    __slots__ = ("sample_bytes", "entries", "life", "ttl_ns", "ttl_queue",
-                 "scan_heap_fraction", "mean_heap_per_request_byte", "objects_per_byte")
+    __slots__ = (
+        "entries",
+        "life",
+        "mean_heap_per_request_byte",
+        "objects_per_byte",
+        "sample_bytes",
+        "scan_heap_fraction",
+        "ttl_ns",
+        "ttl_queue",
+    )
 
     def __init__(self, a: Allocate, sample_bytes: Sampler, heap: Heap) -> None:
         plan = sc.plan_allocation(a.object_sizes, a.scannable_fraction)
@@ -158,21 +167,14 @@ def compile_program(p: Program, streams: Streams, heap: Heap, name: str,
             g = s.pool_get
             idx = pools.setdefault(g.pool, len(pools))
             miss = Allocate(bytes=Distribution.constant(g.object_bytes),
-                            object_sizes=(sc_object(g.object_bytes),),
+                            object_sizes=(ObjectSize(g.object_bytes, 1.0),),
                             scannable_fraction=1.0 if g.scannable else 0.0,
                             lifetime=Lifetime.REQUEST)
-            ops.append((OP_POOL_GET, idx, AllocOp(miss, lambda b=g.object_bytes: b, heap)))
+            ops.append((OP_POOL_GET, idx, AllocOp(miss, make_sampler(miss.bytes, rng), heap)))
         elif s.pool_put is not None:
             idx = pools.setdefault(s.pool_put.pool, len(pools))
             ops.append((OP_POOL_PUT, idx))
     return tuple(ops)
-
-
-def sc_object(size_bytes: int) -> object:
-    """An ObjectSize-like (size, weight) pair for one object of size_bytes."""
-    from simcore.config import ObjectSize
-
-    return ObjectSize(size_bytes, 1.0)
 
 
 @dataclass
@@ -202,7 +204,7 @@ def rate_segments(o: OpenLoop, horizon_ns: int) -> list[RateSegment]:
 class OpenLoopArrivals:
     """Arrival times of an open-loop source, one at a time (next_after)."""
 
-    __slots__ = ("segs", "seg_i", "rng", "poisson", "next_after")
+    __slots__ = ("next_after", "poisson", "rng", "seg_i", "segs")
 
     def __init__(self, o: OpenLoop, horizon_ns: int, rng: random.Random) -> None:
         self.segs = rate_segments(o, horizon_ns)

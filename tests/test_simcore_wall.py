@@ -51,9 +51,9 @@ def test_module_is_pure(path: Path) -> None:
         elif mod not in sys.stdlib_module_names and mod not in ALLOWED_THIRD_PARTY:
             problems.append(f"line {line}: imports {mod} (not stdlib or simpy)")
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id in FORBIDDEN_CALLS:
-                problems.append(f"line {node.lineno}: calls {node.func.id}()")
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in FORBIDDEN_CALLS):
+            problems.append(f"line {node.lineno}: calls {node.func.id}()")
         if isinstance(node, ast.Global | ast.Nonlocal):
             problems.append(f"line {node.lineno}: `global`/`nonlocal` statement")
     assert not problems, f"{path.name}: " + "; ".join(problems)
