@@ -5,26 +5,34 @@ PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench build clean
 
-$(BIN)/.installed: pyproject.toml
+# Installing also compiles simcore's hot modules with mypyc (setup.py), in place.
+$(BIN)/.installed: pyproject.toml setup.py
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(BIN)/.compiled
+
+# Recompile when a simcore source changed since the last build.
+$(BIN)/.compiled: $(wildcard simcore/*.py) | $(BIN)/.installed
+	$(BIN)/python setup.py --quiet build_ext --inplace
 	touch $@
 
-demo: $(BIN)/.installed
+build: $(BIN)/.compiled
+
+demo: $(BIN)/.compiled
 	$(BIN)/python -m clients.demo
 
-test: $(BIN)/.installed
+test: $(BIN)/.compiled
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy simcore server clients
 
-bench: $(BIN)/.installed
+bench: $(BIN)/.compiled
 	$(BIN)/python bench/bench_engine.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info *.so simcore/*.so

@@ -65,6 +65,8 @@ SCAVENGE_CPU_FRACTION = 0.01
 # How often the modelled background scavenger wakes (a modelling choice; Go's sleeps
 # adapt, with a 1 ms work quantum).
 SCAVENGE_TICK_NS = 50_000_000
+# gcCPULimiterUpdatePeriod (src/runtime/mgclimit.go): 10 ms between limiter updates.
+LIMITER_TICK_NS = 10_000_000
 # Mark work below this many bytes counts as done (float rounding of the fluid workers).
 MARK_EPSILON_BYTES = 0.5
 
@@ -108,6 +110,7 @@ class Collector:
         self.bg_credit = 0.0
         self.ns_per_work = cfg.cost.scan_ns_per_byte
         self.ded_count = 0  # dedicated workers this cycle (Ps 0..ded_count-1)
+        self.trigger_g: G | None = None  # the goroutine that tripped the heap trigger
         self.live0 = 0
         self.scan0 = 0
         self.stack0 = 0
@@ -137,7 +140,10 @@ class Collector:
         self.cpu_ded = 0.0
         self.cpu_frac = 0.0
         self.cpu_idle_mark = 0.0
+        # Scavenger CPU (ns): all of it, and the part paid by allocating goroutines (the
+        # rest is the background scavenger's, taken from idle P time).
         self.cpu_scavenge = 0
+        self.cpu_scavenge_sync = 0
         self.cpu_frac_idle = 0.0
         self.lim_idle_seen = 0
         self.seen_grow = 0
@@ -185,14 +191,30 @@ class Collector:
         if goal != MAX_UINT64 and goal > self.peak_goal:
             self.peak_goal = goal
 
-    def memory_changed(self) -> None:
-        """The heap grew from the OS: re-derive a memory-limited trigger; check for OOM."""
-        self.seen_grow = self.heap.grow_events
-        if self.mem_limited and self.phase == PHASE_OFF:
-            self.sync_memory()
-            self.update_trigger()
+    def memory_changed(self) -> int:
+        """The heap grew from the OS: scavenge synchronously if over the memory limit,
+        re-derive a memory-limited trigger, check for OOM.
+
+        Returns the ns the allocating goroutine spends scavenging (mheap.allocSpan returns
+        the excess over the limit at once, unless the CPU limiter is on).
+        """
+        h = self.heap
+        self.seen_grow = h.grow_events
+        cost = 0
+        if self.mem_limited:
+            excess = h.mapped_ready() - self.cfg.runtime.gomemlimit_bytes
+            if excess > 0 and not self.limiter.limiting:
+                released = h.scavenge(excess + OS_PAGE_BYTES - 1)
+                cost = released // OS_PAGE_BYTES * self.cost.scavenge_ns_per_page
+                self.cpu_scavenge += cost
+                self.cpu_scavenge_sync += cost
+                self.limiter.add_assist_time(cost)
+            if self.phase == PHASE_OFF:
+                self.sync_memory()
+                self.update_trigger()
         self.check_oom()
         self.start_scavenger()
+        return cost
 
     def check_oom(self) -> None:
         if self.container_bytes:
@@ -202,11 +224,14 @@ class Collector:
 
     # --- starting a cycle ---------------------------------------------------------------
 
-    def request_start(self, now: int, kind: TriggerKind = TriggerKind.HEAP) -> None:
-        """gcTrigger.test passed: start a cycle (from a zero-delay event)."""
+    def request_start(self, now: int, kind: TriggerKind = TriggerKind.HEAP,
+                      g: G | None = None) -> None:
+        """gcTrigger.test passed: start a cycle (from a zero-delay event). g is the
+        goroutine whose allocation tripped the trigger (it runs gcStart)."""
         if self.phase != PHASE_OFF:
             return
         self.phase = PHASE_STARTING
+        self.trigger_g = g
         ev = Timeout(self.env, 0, kind)
         ev.callbacks.append(self._gc_start)
 
@@ -226,9 +251,12 @@ class Collector:
         self.heap0 = self.pacer.heap_live
         self.trigger0 = m.trigger
         self.epoch += 1
+        # The goroutine calling gcStart needs no stopping, if it is still running.
+        starter = self.trigger_g
+        self.trigger_g = None
+        own = starter is not None and any(p.g is starter for p in m.ps)
         running = m.stop_the_world(now)
-        # The goroutine calling gcStart is one of the running ones and needs no stopping.
-        others = running - 1 if kind is TriggerKind.HEAP else running
+        others = running - 1 if own else running
         self.stop1, pause = self._pause_ns(others)
         self.phase = PHASE_STW1
         self._limiter_update(now)
@@ -271,6 +299,8 @@ class Collector:
         m.start_the_world(now, dedicated)
         self.check_ev = None
         self.replan()
+        tick = Timeout(self.env, LIMITER_TICK_NS, self.epoch)
+        tick.callbacks.append(self._limiter_tick)
 
     # --- mark -------------------------------------------------------------------------
 
@@ -415,8 +445,12 @@ class Collector:
         self._scan_work_split()
         p.idle_mark_time_ns = int(self.cyc_idle)
         p.end_cycle(self.t_markterm + self.stop2, self.nprocs, False)
+        # The goal the cycle ran with (heapGoal() during mark is at least triggered+64 KiB).
+        if p.last_heap_goal != MAX_UINT64 and p.last_heap_goal > self.peak_goal:
+            self.peak_goal = p.last_heap_goal
         heap1 = p.heap_live
         marked = h.mark_done(self.live0)
+        h.note_peak()  # heap_alloc peaks just before the sweep
         p.reset_live(marked)
         h.sweep(marked)
         h.flush_mcaches()
@@ -493,6 +527,18 @@ class Collector:
         if idle > 0:
             lim.add_idle_time(idle)
         lim.update(now)
+
+    def _limiter_tick(self, ev: simpy.Event) -> None:
+        """While marking, the limiter is updated at least every 10 ms (Go updates it from
+        the scheduler's GC-worker check once gcCPULimiterUpdatePeriod has passed)."""
+        if self.phase != PHASE_MARK or ev._value != self.epoch:
+            return
+        m = self.machine
+        if m.n_lazy:
+            m.settle(self.env.ns)
+        self._limiter_update(self.env.ns)
+        tick = Timeout(self.env, LIMITER_TICK_NS, self.epoch)
+        tick.callbacks.append(self._limiter_tick)
 
     # --- forced GC ----------------------------------------------------------------------
 

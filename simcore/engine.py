@@ -21,7 +21,7 @@ from simpy.events import Timeout
 
 from simcore import sizeclasses as sc
 from simcore.clock import Clock
-from simcore.collector import PHASE_MARK, PHASE_OFF, Collector, OOMKilled
+from simcore.collector import PHASE_MARK, PHASE_OFF, PHASE_STW2, Collector, OOMKilled
 from simcore.config import (
     Allocate,
     Distribution,
@@ -241,7 +241,7 @@ class _Run:
         m = self.m
         if m.n_lazy:
             m.settle(self.env.ns)
-        nbytes = m.alloc(m.ps[0], self.churn_g, op, self.env.ns, True)
+        nbytes = m.alloc(m.ps[0], self.churn_g, op, self.env.ns, True, on_p=False)
         # As many old bytes of the baseline are dropped as new ones were added.
         scan = int(nbytes * op.scan_heap_fraction)
         self.heap.live -= nbytes
@@ -255,7 +255,7 @@ class _Run:
         m = self.m
         m.acct()
         busy = c.cpu_assist + c.cpu_ded + c.cpu_frac + m.cpu_pause
-        if c.phase == PHASE_MARK:
+        if c.phase in (PHASE_MARK, PHASE_STW2):  # the cycle's mark CPU is not folded in yet
             busy += c.cyc_assist + c.cyc_ded + c.cyc_frac
         return busy
 
@@ -352,7 +352,8 @@ class _Run:
         n = self.nprocs
         assist = c.cpu_assist
         ded, frac, idle_mark = c.cpu_ded, c.cpu_frac, c.cpu_idle_mark
-        if c.phase == PHASE_MARK:  # a cycle cut off by the end of the run
+        h.note_peak()
+        if c.phase in (PHASE_MARK, PHASE_STW2):  # a cycle cut off by the end of the run
             assist += c.cyc_assist
             ded += c.cyc_ded
             frac += c.cyc_frac
@@ -361,8 +362,10 @@ class _Run:
         gc_cpu = GCCPU(
             assist_ns=assist, dedicated_ns=int(ded), fractional_ns=int(frac),
             idle_ns=int(idle_mark), pause_ns=m.cpu_pause, scavenge_ns=c.cpu_scavenge,
-            user_ns=max(0, int(m.cpu_user - assist - (frac - frac_idle))),
-            idle_p_ns=max(0, int(m.cpu_idle - idle_mark - frac_idle)), total_ns=n * end)
+            user_ns=max(0, int(m.cpu_user - assist - (frac - frac_idle) - c.cpu_scavenge_sync)),
+            idle_p_ns=max(0, int(m.cpu_idle - idle_mark - frac_idle
+                                 - (c.cpu_scavenge - c.cpu_scavenge_sync))),
+            total_ns=n * end)
         total = n * end
         measured = max(1, end - min(self.cfg.warmup_ns, end))
         summary = Summary(
@@ -377,13 +380,15 @@ class _Run:
             peak_goroutines=self.peak_gs,
             limiter_enabled_ns=c.limiter.limiting_total_ns(end),
             mmu=st.finish_mmu(end), oom=self.oom, bytes_allocated=h.total_alloc,
-            bytes_freed=h.total_free, objects_allocated=h.objects_alloc)
+            bytes_freed=h.total_free, objects_allocated=h.objects_alloc,
+            objects_freed=h.objects_free, heap_objects=h.objects_alloc - h.objects_free)
         s = self.series
         series = TimeSeries(interval_ns=self.interval,
                             **{k: tuple(v) for k, v in s.items()})
         return Result(summary=summary, latency=coarsen(st.latency_fine),
                       pauses=histogram_result(st.pauses), sched_latency=histogram_result(st.sched),
                       cycles=tuple(c.cycles), series=series, seed=self.cfg.seed,
+                      config=self.cfg,
                       trace=self._trace_result(end),
                       gosim_version=GOSIM_VERSION, go_version=GO_VERSION)
 

@@ -133,7 +133,9 @@ class G:
         self.t_assist = 0
         self.t_stw = 0
         self.t_io = 0
-        self.switches = 0
+        # Go seeds trackingSeq randomly (newproc1: cheaprand) so that every goroutine,
+        # however short, can be sampled by /sched/latencies; the gid spreads it the same way.
+        self.switches = gid % TRACKING_PERIOD
         self.client = -1  # closed-loop client index, or -1
         self.stw_since = -1
         self.iter_start = now
@@ -521,7 +523,9 @@ class Machine:
         elif p.runnext is not None:
             g = p.runnext
             p.runnext = None
-            inherit = True
+            # A runnext G inherits the time slice, unless it is already used up (sysmon
+            # would preempt at its next tick; the model starts a fresh slice instead).
+            inherit = p.slice_end > now
         elif p.runq:
             g = p.runq.popleft()
         elif gq:
@@ -574,11 +578,12 @@ class Machine:
 
     # --- allocation -------------------------------------------------------------------
 
-    def alloc(self, p: P, g: G, a: AllocOp, now: int, track: bool) -> int:
+    def alloc(self, p: P, g: G, a: AllocOp, now: int, track: bool, on_p: bool = True) -> int:
         """An allocate step on p: heap accounting, costs, the trigger test and assists.
 
         Returns the heap bytes allocated. Costs are added to g's user work; assist work to
-        g's assist work.
+        g's assist work. An allocation off any P (on_p False: the baseline churn) does no
+        assists, since no P would run them.
         """
         nreq = a.sample_bytes()
         if nreq <= 0:
@@ -597,7 +602,7 @@ class Machine:
             # e = [span_class, elem_bytes, objects_per_span, span_bytes, objects_per_byte,
             #      is_scan, is_large, carry]
             x = nreq * e[4] + e[7]
-            n = int(x)
+            n = int(x + 1e-9)  # 49 * (1/49) must be one object, not 0.9999999999999999
             e[7] = x - n
             if n <= 0:
                 continue
@@ -652,10 +657,10 @@ class Machine:
         if span_growth:
             # shouldhelpgc: the trigger is tested after a refill or a large allocation.
             if heap.grow_events != coll.seen_grow:
-                coll.memory_changed()
+                cost += coll.memory_changed()
             if coll.phase == 0 and pacer.heap_live >= self.trigger:
-                coll.request_start(now)
-        if self.marking:
+                coll.request_start(now, g=g)
+        if self.marking and on_p:
             g.assist_left += coll.assist(g, nbytes, p.pid)
         g.user_left += cost
         return nbytes

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from simcore.config import SimConfig
+
 
 @dataclass(frozen=True)
 class Histogram:
@@ -139,7 +141,13 @@ class TimeSeries:
 
 @dataclass(frozen=True)
 class GCCPU:
-    """CPU time spent by class over the run (ns summed over Ps), and the total available."""
+    """CPU time spent by class over the run (ns summed over Ps), and the total available.
+
+    The classes partition the total: user + assist + dedicated + fractional + idle (idle
+    mark workers) + pause + scavenge + idle_p == total_ns (up to rounding). Scavenging done by
+    allocating goroutines is taken out of user time, the background scavenger's out of idle
+    time.
+    """
 
     assist_ns: int
     dedicated_ns: int
@@ -194,6 +202,8 @@ class Summary:
     bytes_allocated: int  # total bytes ever allocated (runtime/metrics /gc/heap/allocs)
     bytes_freed: int  # total bytes freed by sweeping (/gc/heap/frees)
     objects_allocated: int
+    objects_freed: int
+    heap_objects: int  # objects allocated and not yet swept at the end (/gc/heap/objects)
 
 
 class SpanKind(Enum):
@@ -242,6 +252,7 @@ class Result:
     cycles: tuple[CycleRecord, ...]
     series: TimeSeries
     seed: int
+    config: SimConfig  # the configuration that produced this result
     trace: Trace | None  # when a trace window was asked for
     gosim_version: str
     go_version: str  # the Go release whose runtime this models

@@ -51,6 +51,7 @@ class Stats:
         self.pool_hits = 0
         self.pool_misses = 0
         self.mmu = MMUTracker()
+        self.mmu.change(0, 1.0)  # the run starts with the mutator owning every P
         self._mmu_base = 1.0
         self._assists = 0
         self._assist_ends: list[int] = []
