@@ -305,16 +305,22 @@ class Collector:
     # --- mark -------------------------------------------------------------------------
 
     def mark_progress(self, dt: int, n_running: int, n_idle: int, n_ded: int) -> None:
-        """Background mark work over dt ns with these P counts (from machine.acct)."""
+        """Background mark work over dt ns with these P counts (from machine.acct).
+
+        findRunnableGCWorker runs before anything else on a P, so the fractional worker
+        takes its share f of every non-dedicated P, idle or busy; an idle P runs the idle
+        worker (if allowed) for the rest of its time.
+        """
+        f = self.machine.frac
         idle_mark = n_idle if n_idle < self.machine.idle_cap else self.machine.idle_cap
-        frac_cpu = self.machine.frac * (n_running + n_idle - idle_mark) * dt
+        frac_cpu = f * (n_running + n_idle) * dt
         ded_cpu = n_ded * dt
-        idle_cpu = idle_mark * dt
+        idle_cpu = idle_mark * (1.0 - f) * dt
         self.cyc_ded += ded_cpu
         self.cyc_frac += frac_cpu
         self.cyc_idle += idle_cpu
         # The fractional share taken from idle Ps (the rest came out of busy Ps' time).
-        self.cpu_frac_idle += self.machine.frac * (n_idle - idle_mark) * dt
+        self.cpu_frac_idle += f * n_idle * dt
         work = (ded_cpu + frac_cpu + idle_cpu) / self.ns_per_work
         self.mark_done += work
         self.bg_credit += work
@@ -323,7 +329,7 @@ class Collector:
         """Background mark CPU (Ps' worth) with the machine's current P counts."""
         m = self.machine
         idle_mark = m.n_idle if m.n_idle < m.idle_cap else m.idle_cap
-        return m.n_ded + idle_mark + m.frac * (m.n_running + m.n_idle - idle_mark)
+        return m.n_ded + idle_mark * (1.0 - m.frac) + m.frac * (m.n_running + m.n_idle)
 
     def replan(self) -> None:
         """Plan the mark's completion check for the current worker rate."""

@@ -55,7 +55,7 @@ RUNTIME_GOROUTINES = 4
 class _Run:
     """The state of one run (kept together so callbacks are cheap bound methods)."""
 
-    def __init__(self, cfg: SimConfig, hooks: Hooks) -> None:
+    def __init__(self, cfg: SimConfig, hooks: Hooks, one_event_per_step: bool = False) -> None:
         self.cfg = cfg
         self.hooks = hooks
         rt = cfg.runtime
@@ -77,6 +77,10 @@ class _Run:
                              cost.sweep_ns_per_span, cost.goroutine_create_ns,
                              cost.context_switch_ns, len(pools))
         self.coll = coll = Collector(env, cfg, m, heap, stats, hooks.cycle)
+        # one_event_per_step turns off lazy completions and arrival batching: the reference
+        # against which tests check that those optimisations change nothing.
+        m.lazy_ok = not one_event_per_step
+        self.batch_arrivals = not one_event_per_step
         m.coll = coll
         m.on_finish = self._client_done
         if cfg.trace_duration_ns > 0:
@@ -181,7 +185,7 @@ class _Run:
         if w.closed_loop is not None:
             self.think = make_sampler(w.closed_loop.think_ns, self.streams.get("think"))
             for c in range(w.closed_loop.clients):
-                Timeout(env, self.think(), c).callbacks.append(
+                Timeout(env, self.think.draw(), c).callbacks.append(
                     self._client_issue)
         for ops, count, stack in self.workers:
             for _ in range(count):
@@ -216,7 +220,7 @@ class _Run:
             t = arrivals.next_after(now)
             if not 0 <= t < self.duration:
                 return
-            if t < env.peek():
+            if self.batch_arrivals and t < env.peek():
                 env.advance(t)
                 now = t
                 continue
@@ -232,7 +236,7 @@ class _Run:
 
     def _client_done(self, client: int, now: int) -> None:
         assert self.think is not None
-        Timeout(self.env, self.think(), client).callbacks.append(
+        Timeout(self.env, self.think.draw(), client).callbacks.append(
             self._client_issue)
 
     def _churn(self, ev: simpy.Event) -> None:
@@ -393,6 +397,10 @@ class _Run:
                       gosim_version=GOSIM_VERSION, go_version=GO_VERSION)
 
 
-def run(cfg: SimConfig, hooks: Hooks) -> Result:
-    """Simulate cfg (already validated) and return its Result."""
-    return _Run(cfg, hooks).run()
+def run(cfg: SimConfig, hooks: Hooks, one_event_per_step: bool = False) -> Result:
+    """Simulate cfg (already validated) and return its Result.
+
+    one_event_per_step=True schedules an event for every segment end and every arrival (no
+    lazy completions, no arrival batching): slower, and meant to give the same Result.
+    """
+    return _Run(cfg, hooks, one_event_per_step).run()

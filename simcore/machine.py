@@ -363,27 +363,31 @@ class Machine:
                 self._finish(p, g, now)
                 return
             op = ops[g.pc]
-            code = op[0]
+            code = op.code
             if code == OP_COMPUTE:
                 g.pc += 1
-                g.user_left += op[1]()  # type: ignore[operator]
+                g.user_left += op.sampler.draw()
             elif code == OP_ALLOC:
                 g.pc += 1
-                self.alloc(p, g, op[1], now, True)  # type: ignore[arg-type]
+                a = op.alloc
+                assert a is not None
+                self.alloc(p, g, a, now, True)
             elif code == OP_IO:
                 if g.user_left > 0 or g.assist_left > 0:
                     break  # finish the work before it first
                 g.pc += 1
-                d = op[1]()  # type: ignore[operator]
+                d = op.sampler.draw()
                 if d > 0:
                     self._block(p, g, now, d)
                     return
             elif code == OP_POOL_GET:
                 g.pc += 1
-                self._pool_get(p, g, op[1], op[2], now)  # type: ignore[arg-type]
+                miss = op.alloc
+                assert miss is not None
+                self._pool_get(p, g, op.pool, miss, now)
             else:
                 g.pc += 1
-                self._pool_put(p, g, op[1])  # type: ignore[arg-type]
+                self._pool_put(p, g, op.pool)
         self._segment(p, g, now)
 
     def _segment(self, p: P, g: G, now: int) -> None:
@@ -585,7 +589,7 @@ class Machine:
         g's assist work. An allocation off any P (on_p False: the baseline churn) does no
         assists, since no P would run them.
         """
-        nreq = a.sample_bytes()
+        nreq = a.sample_bytes.draw()
         if nreq <= 0:
             return 0
         heap = self.heap

@@ -1,13 +1,13 @@
 """Workload compilation: programs into op tuples, distributions into samplers, arrivals.
 
-The config describes goroutine programs as steps; the machine runs them as compact op
-tuples so the inner loop does no attribute lookups on config objects:
+The config describes goroutine programs as steps; the machine runs them as compact Ops so
+the inner loop does no lookups on config objects:
 
-    (OP_COMPUTE, sample)            run sample() ns of user code
-    (OP_ALLOC, AllocOp)             allocate, see AllocOp
-    (OP_IO, sample)                 block off-CPU for sample() ns
-    (OP_POOL_GET, pool_index, AllocOp)   sync.Pool Get (allocates via AllocOp on a miss)
-    (OP_POOL_PUT, pool_index)       sync.Pool Put
+    OP_COMPUTE    run sampler.draw() ns of user code
+    OP_ALLOC      allocate, see AllocOp
+    OP_IO         block off-CPU for sampler.draw() ns
+    OP_POOL_GET   sync.Pool Get from pool (allocates via alloc on a miss)
+    OP_POOL_PUT   sync.Pool Put to pool
 
 Every random choice draws from a named stream (Streams), each its own random.Random seeded
 from (seed, name), so adding a stream or a step elsewhere does not shift the others, and the
@@ -52,8 +52,6 @@ LIFE_TTL = 1
 LIFE_FOREVER = 2
 _LIFE = {Lifetime.REQUEST: LIFE_REQUEST, Lifetime.TTL: LIFE_TTL, Lifetime.FOREVER: LIFE_FOREVER}
 
-Sampler = Callable[[], int]
-Op = tuple[object, ...]
 
 
 class Streams:
@@ -75,24 +73,89 @@ class Streams:
         return r
 
 
+# NV_MAGICCONST is random.py's constant for normalvariate (Kinderman-Monahan).
+NV_MAGICCONST = 4 * math.exp(-0.5) / math.sqrt(2.0)
+
+
+class Sampler:
+    """Draws integers from a distribution with its own random stream.
+
+    The draws reproduce Python's random module exactly (expovariate, uniform,
+    lognormvariate/normalvariate, choices) from the same stream, written out so the compiled
+    build calls the generator directly.
+    """
+
+    def draw(self) -> int:
+        raise NotImplementedError
+
+
+class ConstSampler(Sampler):
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def draw(self) -> int:
+        return self.value
+
+
+class ExpSampler(Sampler):
+    def __init__(self, mean: float, rng: random.Random) -> None:
+        self.lambd = 1.0 / mean
+        self.rnd: Callable[[], float] = rng.random
+
+    def draw(self) -> int:
+        return int(-math.log(1.0 - self.rnd()) / self.lambd)  # random.expovariate
+
+
+class UniformSampler(Sampler):
+    def __init__(self, low: float, high: float, rng: random.Random) -> None:
+        self.low = low
+        self.span = high - low
+        self.rnd: Callable[[], float] = rng.random
+
+    def draw(self) -> int:
+        return int(self.low + self.span * self.rnd())  # random.uniform
+
+
+class LognormalSampler(Sampler):
+    def __init__(self, median: float, sigma: float, rng: random.Random) -> None:
+        self.mu = math.log(median)
+        self.sigma = sigma
+        self.rnd: Callable[[], float] = rng.random
+
+    def draw(self) -> int:
+        rnd = self.rnd
+        while True:  # random.normalvariate
+            u1 = rnd()
+            u2 = 1.0 - rnd()
+            z = NV_MAGICCONST * (u1 - 0.5) / u2
+            zz = z * z / 4.0
+            if zz <= -math.log(u2):
+                break
+        return int(math.exp(self.mu + z * self.sigma))  # random.lognormvariate
+
+
+class EmpiricalSampler(Sampler):
+    def __init__(self, values: list[int], cum_weights: list[float],
+                 rng: random.Random) -> None:
+        self.values = values
+        self.cum = cum_weights
+        self.rng = rng
+
+    def draw(self) -> int:
+        return self.rng.choices(self.values, cum_weights=self.cum)[0]
+
+
 def make_sampler(d: Distribution, rng: random.Random) -> Sampler:
-    """A zero-argument function drawing integers from d with rng."""
+    """A Sampler drawing integers from d with rng."""
     k = d.kind
     if k is DistKind.CONSTANT:
-        v = round(d.value)
-        return lambda: v
+        return ConstSampler(round(d.value))
     if k is DistKind.EXPONENTIAL:
-        lam = 1.0 / d.mean
-        expo = rng.expovariate
-        return lambda: int(expo(lam))
+        return ExpSampler(d.mean, rng)
     if k is DistKind.UNIFORM:
-        lo, hi = d.low, d.high
-        uni = rng.uniform
-        return lambda: int(uni(lo, hi))
+        return UniformSampler(d.low, d.high, rng)
     if k is DistKind.LOGNORMAL:
-        mu, sigma = math.log(d.median), d.sigma
-        logn = rng.lognormvariate
-        return lambda: int(logn(mu, sigma))
+        return LognormalSampler(d.median, d.sigma, rng)
     values = [round(v) for v in d.values]
     weights = list(d.weights) if d.weights else [1.0] * len(values)
     cum: list[float] = []
@@ -100,8 +163,7 @@ def make_sampler(d: Distribution, rng: random.Random) -> Sampler:
     for w in weights:
         acc += w
         cum.append(acc)
-    choices = rng.choices
-    return lambda: choices(values, cum_weights=cum)[0]
+    return EmpiricalSampler(values, cum, rng)
 
 
 class AllocOp:
@@ -150,19 +212,34 @@ class AllocOp:
         self.mean_heap_per_request_byte = plan.mean_heap_bytes * self.objects_per_byte
 
 
+NO_SAMPLE = ConstSampler(0)
+
+
+class Op:
+    """One compiled program step: code (OP_*), its sampler (durations, or bytes via alloc),
+    its AllocOp (allocate steps and pool misses) and its pool index (pool steps)."""
+
+    def __init__(self, code: int, sampler: Sampler = NO_SAMPLE, alloc: AllocOp | None = None,
+                 pool: int = -1) -> None:
+        self.code = code
+        self.sampler = sampler
+        self.alloc = alloc
+        self.pool = pool
+
+
 def compile_program(p: Program, streams: Streams, heap: Heap, name: str,
                     pools: dict[str, int]) -> tuple[Op, ...]:
-    """Turn a Program into op tuples; pools maps pool names to indices (filled here)."""
+    """Turn a Program into Ops; pools maps pool names to indices (filled here)."""
     ops: list[Op] = []
     for i, s in enumerate(p.steps):
         rng = streams.get(f"{name}.steps[{i}]")
         if s.compute is not None:
-            ops.append((OP_COMPUTE, make_sampler(s.compute.duration_ns, rng)))
+            ops.append(Op(OP_COMPUTE, make_sampler(s.compute.duration_ns, rng)))
         elif s.io_wait is not None:
-            ops.append((OP_IO, make_sampler(s.io_wait.duration_ns, rng)))
+            ops.append(Op(OP_IO, make_sampler(s.io_wait.duration_ns, rng)))
         elif s.allocate is not None:
             a = s.allocate
-            ops.append((OP_ALLOC, AllocOp(a, make_sampler(a.bytes, rng), heap)))
+            ops.append(Op(OP_ALLOC, alloc=AllocOp(a, make_sampler(a.bytes, rng), heap)))
         elif s.pool_get is not None:
             g = s.pool_get
             idx = pools.setdefault(g.pool, len(pools))
@@ -170,10 +247,11 @@ def compile_program(p: Program, streams: Streams, heap: Heap, name: str,
                             object_sizes=(ObjectSize(g.object_bytes, 1.0),),
                             scannable_fraction=1.0 if g.scannable else 0.0,
                             lifetime=Lifetime.REQUEST)
-            ops.append((OP_POOL_GET, idx, AllocOp(miss, make_sampler(miss.bytes, rng), heap)))
+            ops.append(Op(OP_POOL_GET, alloc=AllocOp(miss, make_sampler(miss.bytes, rng), heap),
+                          pool=idx))
         elif s.pool_put is not None:
             idx = pools.setdefault(s.pool_put.pool, len(pools))
-            ops.append((OP_POOL_PUT, idx))
+            ops.append(Op(OP_POOL_PUT, pool=idx))
     return tuple(ops)
 
 
@@ -204,30 +282,19 @@ def rate_segments(o: OpenLoop, horizon_ns: int) -> list[RateSegment]:
 class OpenLoopArrivals:
     """Arrival times of an open-loop source, one at a time (next_after)."""
 
-    __slots__ = ("next_after", "poisson", "rng", "seg_i", "segs")
+    __slots__ = ("fast", "lam", "poisson", "rnd", "rng", "seg_i", "segs", "t")
 
     def __init__(self, o: OpenLoop, horizon_ns: int, rng: random.Random) -> None:
         self.segs = rate_segments(o, horizon_ns)
         self.seg_i = 0
         self.rng = rng
         self.poisson = o.process is ArrivalProcess.POISSON
-        self.next_after = self._next_after
-        if self.poisson and len(self.segs) == 1 and self.segs[0].rate0_per_s > 0:
-            # One constant rate: a plain Poisson stream (the common case, kept cheap).
-            expo = rng.expovariate
-            lam = self.segs[0].rate0_per_s / SECOND
-            state = [0.0]
-
-            def poisson_next(t_ns: int) -> int:
-                t = state[0]
-                if t < t_ns:
-                    t = float(t_ns)
-                t += expo(lam)
-                state[0] = t
-                n = int(t)
-                return n if n > t_ns else t_ns + 1
-
-            self.next_after = poisson_next
+        # One constant Poisson rate (the common case) is drawn inline: random.expovariate's
+        # formula on the same stream.
+        self.fast = (self.poisson and len(self.segs) == 1 and self.segs[0].rate0_per_s > 0)
+        self.lam = self.segs[0].rate0_per_s / SECOND if self.fast else 0.0
+        self.t = 0.0
+        self.rnd: Callable[[], float] = rng.random
 
     def expected_count(self, horizon_ns: int) -> float:
         total = 0.0
@@ -240,8 +307,16 @@ class OpenLoopArrivals:
             total += (s.rate0_per_s + r_hi) / 2 * (hi - lo) / SECOND
         return total
 
-    def _next_after(self, t_ns: int) -> int:
+    def next_after(self, t_ns: int) -> int:
         """The next arrival after t_ns, or -1 if the rate stays 0 for ever."""
+        if self.fast:
+            t = self.t
+            if t < t_ns:
+                t = float(t_ns)
+            t += -math.log(1.0 - self.rnd()) / self.lam
+            self.t = t
+            n = int(t)
+            return n if n > t_ns else t_ns + 1
         segs = self.segs
         rng = self.rng
         t = float(t_ns)

@@ -1,0 +1,3 @@
+module gosimtwin
+
+go 1.26
