@@ -34,7 +34,7 @@ import platformdirs
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from gosim.v1 import simulator_pb2, simulator_pb2_grpc
+from gosim.v1 import simulator_pb2, simulator_pb2_grpc, sweep_pb2_grpc
 from server.admission import Slots
 from server.auth import TokenAuthInterceptor
 from server.executor import Executor
@@ -42,6 +42,9 @@ from server.jobs import JobManager
 from server.limits import Limits
 from server.servicer import SimulatorServicer
 from server.store import JobStore, StoreInUse
+from server.sweep import servicer as sweep_servicer
+from server.sweep.jobs import SweepManager
+from server.sweep.store import SweepStore
 
 log = logging.getLogger("gosim.server")
 
@@ -106,6 +109,7 @@ class GosimServer:
         self._store: JobStore | None = None
         self._executor: Executor | None = None
         self._jobs: JobManager | None = None
+        self._sweeps: SweepManager | None = None  # SweepService (server/sweep/jobs.py)
         self._stopped = asyncio.Event()
 
     @property
@@ -144,6 +148,11 @@ class GosimServer:
                                 max_attempts=opts.max_attempts,
                                 max_page_bytes=lim.max_message_bytes // 2)
         await self._jobs.start()
+        # Sweeps: sweeps.sqlite3 next to the job store; engine from $GOSIM_DASK_SCHEDULER or a
+        # local pool of `workers` processes, created on first use.
+        sweep_store = await asyncio.to_thread(SweepStore, opts.data_dir)
+        self._sweeps = SweepManager(sweep_store, lim, simulate_target=opts.simulate_target)
+        await self._sweeps.start()
 
         interceptors = [TokenAuthInterceptor(opts.token)] if opts.token else []
         server = grpc.aio.server(
@@ -156,10 +165,13 @@ class GosimServer:
         )
         simulator_pb2_grpc.add_SimulatorServiceServicer_to_server(  # type: ignore[no-untyped-call]
             SimulatorServicer(self._executor, self._jobs, slots, lim), server)
+        sweep_pb2_grpc.add_SweepServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            sweep_servicer.SweepServicer(self._sweeps), server)
         self._health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(
-            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+            (SERVICE_NAME, sweep_servicer.SERVICE_NAME, health.SERVICE_NAME,
+             reflection.SERVICE_NAME), server)
         addr = _address(opts.host, opts.port)
         try:
             if credentials is not None:
@@ -173,7 +185,7 @@ class GosimServer:
         self.port = port = int(port)
         self._server = server
         await server.start()
-        for name in ("", SERVICE_NAME):
+        for name in ("", SERVICE_NAME, sweep_servicer.SERVICE_NAME):
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("gosim serving on %s (data in %s, %d workers%s%s)", self.address,
                  opts.data_dir, lim.workers, ", TLS" if credentials else "",
@@ -196,6 +208,10 @@ class GosimServer:
     async def _shutdown_backend(self) -> None:
         jobs, executor, store = self._jobs, self._executor, self._store
         self._jobs = self._executor = self._store = None
+        sweeps, self._sweeps = self._sweeps, None
+        if sweeps is not None:
+            await sweeps.shutdown()
+            sweeps.store.close()
         if jobs is not None:
             await jobs.shutdown()
         if executor is not None:

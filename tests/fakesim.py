@@ -122,7 +122,8 @@ def simulate(config: simcore.SimConfig, hooks: simcore.Hooks | None = None) -> R
         peak_heap_alloc_bytes=1 << 20, peak_heap_goal_bytes=4 << 20, peak_rss_bytes=16 << 20,
         peak_goroutines=5, limiter_enabled_ns=0,
         mmu=((1_000_000, 0.5), (10_000_000, 0.9)), oom=oom, bytes_allocated=n * 1024,
-        bytes_freed=n * 512, objects_allocated=n * 16)
+        bytes_freed=n * 512, objects_allocated=n * 16, objects_freed=n * 15,
+        heap_objects=n)
     trace = None
     if config.trace_duration_ns > 0:
         t0, t1 = config.trace_start_ns, config.trace_start_ns + config.trace_duration_ns
@@ -132,5 +133,6 @@ def simulate(config: simcore.SimConfig, hooks: simcore.Hooks | None = None) -> R
                       truncated=config.trace_max_spans < len(spans))
     return Result(summary=summary, latency=_hist(n), pauses=_hist(2 * len(cycles)),
                   sched_latency=_hist(n), cycles=tuple(cycles), series=series,
-                  seed=config.seed, trace=trace, gosim_version=simcore.GOSIM_VERSION,
+                  seed=config.seed, config=config, trace=trace,
+                  gosim_version=simcore.GOSIM_VERSION,
                   go_version=simcore.GO_VERSION)
