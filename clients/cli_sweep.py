@@ -1,8 +1,8 @@
 """`gosim sweep` and `gosim plan`: parameter sweeps and capacity planning from the shell.
 
 clients/cli.py calls register(subparsers) to add both subcommands; each sets `func`, which
-takes the parsed namespace and returns the exit code (0 ok, 1 failed or cancelled, 2 bad
-input).
+takes the parsed namespace and returns the exit code, as the rest of the CLI (clients/cli.py): 0 ok, 2 bad input, 3 engine,
+server or connection error, 4 every run failed or the sweep was cancelled, 130 interrupted.
 
     gosim sweep FILE [--out DIR] [--workers N | --cluster tcp://host:8786 | --server ADDR]
     gosim plan max-rate   CONFIG --p99 50ms [--gc-cpu 5%] [--start 100] [--max 1e5]
@@ -171,7 +171,7 @@ def sweep_main(ns: argparse.Namespace) -> int:
         engine = engine_for(ns.cluster, ns.workers)
     except EngineError as e:
         _err(console, str(e))
-        return 1
+        return 3
     console.print(f"sweep: {len(exp.points)} points × {exp.replications} replications = "
                   f"{exp.total_runs} simulations on {engine.name}", highlight=False)
     points: list[sweep_pb2.SweepPoint] = []
@@ -192,7 +192,7 @@ def sweep_main(ns: argparse.Namespace) -> int:
         console.print(f"interrupted: {len(points)} of {len(exp.points)} points done; "
                       "writing what there is")
         _write(console, points, out, opts, ns)
-        return 1
+        return 130
     finally:
         engine.close(wait=False)
     console.print(f"done: {stats.runs} simulations in {stats.wall_s:.1f} s "
@@ -205,13 +205,13 @@ def _write(console: Console, points: list[sweep_pb2.SweepPoint], out: Path,
     from clients import sweep_output
 
     if not points:
-        return 1
+        return 4
     written = sweep_output.write_outputs(points, out, plot=opts.get("plot"),
                                          make_plot=not ns.no_plot)
     for path in written.values():
         console.print(f"wrote {path}", highlight=False)
     failed = sum(p.failed_runs for p in points)
-    return 1 if failed == sum(len(p.runs) for p in points) else 0
+    return 4 if failed == sum(len(p.runs) for p in points) else 0
 
 
 def _client(ns: argparse.Namespace) -> Any:
@@ -266,7 +266,7 @@ def _finish_remote(ns: argparse.Namespace, console: Console, client: Any,
         console.print(f"detached; the sweep goes on on the server. Follow it with "
                       f"`gosim sweep --server {ns.server} --attach {job.id}`, cancel it with "
                       f"--cancel {job.id}", highlight=False)
-        return 1
+        return 0
     from gosim.v1 import simulator_pb2
 
     state = simulator_pb2.JobState.Name(final.state) if final is not None else "?"
@@ -293,7 +293,7 @@ def _remote_existing(ns: argparse.Namespace, console: Console) -> int:
         return _finish_remote(ns, console, client, job, out, {})
     except grpc.RpcError as e:
         _err(console, f"{e.code().name}: {e.details()}")
-        return 1
+        return 2 if e.code() == grpc.StatusCode.INVALID_ARGUMENT else 3
     finally:
         client.close()
 
@@ -410,9 +410,9 @@ def plan_main(ns: argparse.Namespace) -> int:
             answer = client.plan(req, on_step=on_step)
         except grpc.RpcError as e:
             _err(console, f"{e.code().name}: {e.details()}")
-            return 2 if e.code() == grpc.StatusCode.INVALID_ARGUMENT else 1
+            return 2 if e.code() == grpc.StatusCode.INVALID_ARGUMENT else 3
         except KeyboardInterrupt:
-            return 1
+            return 130
         finally:
             client.close()
     else:
@@ -423,7 +423,7 @@ def plan_main(ns: argparse.Namespace) -> int:
             engine = engine_for(ns.cluster, ns.workers)
         except EngineError as e:
             _err(console, str(e))
-            return 1
+            return 3
         try:
             answer = plan_local(req, engine, on_step=on_step)
         except PlanError as e:
@@ -432,7 +432,7 @@ def plan_main(ns: argparse.Namespace) -> int:
             return 2
         except KeyboardInterrupt:
             engine.kill()
-            return 1
+            return 130
         finally:
             engine.close(wait=False)
     print(answer.explanation, flush=True)
