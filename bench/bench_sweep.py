@@ -6,9 +6,9 @@ local process pool.
 
 1. Throughput. The same sweep (a small API service, GOGC x GOMAXPROCS, replications) runs on a
    local pool of 1 worker and of 2 workers, side by side in one process, alternating
-   1, 2, 1, 2, 1, 2 (best of 3 each) so both see the same machine state; each pool is started and warmed up (one
-   task per worker) before it is timed. Reported: simulations per second for each, and the
-   ratio (the target on a 2-core machine is >= 1.8x).
+   1, 2, 1, 2, 1, 2 (best of 3 each) so both see the same machine state; each pool is
+   started and warmed up (one task per worker) before it is timed. Reported: simulations
+   per second for each, and the ratio (the target on a 2-core machine is >= 1.8x).
 2. Per-task overhead. No-op tasks (server/sweep/work.py: noop_batch) measure what an engine
    costs per task apart from the simulation: submitted all at once (throughput: wall / tasks)
    and one at a time (latency: submit -> result), on the local pool (2 workers) and on a Dask

@@ -1,8 +1,9 @@
 """`gosim sweep` and `gosim plan`: parameter sweeps and capacity planning from the shell.
 
 clients/cli.py calls register(subparsers) to add both subcommands; each sets `func`, which
-takes the parsed namespace and returns the exit code, as the rest of the CLI (clients/cli.py): 0 ok, 2 bad input, 3 engine,
-server or connection error, 4 every run failed or the sweep was cancelled, 130 interrupted.
+takes the parsed namespace and returns the exit code, as the rest of the CLI does: 0 ok,
+2 bad input, 3 engine, server or connection error, 4 every run failed or the sweep was
+cancelled, 130 interrupted.
 
     gosim sweep FILE [--out DIR] [--workers N | --cluster tcp://host:8786 | --server ADDR]
     gosim plan max-rate   CONFIG --p99 50ms [--gc-cpu 5%] [--start 100] [--max 1e5]
