@@ -111,6 +111,7 @@ class Collector:
         self.ns_per_work = cfg.cost.scan_ns_per_byte
         self.ded_count = 0  # dedicated workers this cycle (Ps 0..ded_count-1)
         self.trigger_g: G | None = None  # the goroutine that tripped the heap trigger
+        self.lim_ns_at_start = 0  # the limiter's total limiting time when the cycle began
         self.live0 = 0
         self.scan0 = 0
         self.stack0 = 0
@@ -191,19 +192,20 @@ class Collector:
         if goal != MAX_UINT64 and goal > self.peak_goal:
             self.peak_goal = goal
 
-    def memory_changed(self) -> int:
+    def memory_changed(self, on_p: bool = True) -> int:
         """The heap grew from the OS: scavenge synchronously if over the memory limit,
         re-derive a memory-limited trigger, check for OOM.
 
         Returns the ns the allocating goroutine spends scavenging (mheap.allocSpan returns
-        the excess over the limit at once, unless the CPU limiter is on).
+        the excess over the limit at once, unless the CPU limiter is on). An allocation off
+        any P (on_p False) leaves that to the background scavenger.
         """
         h = self.heap
         self.seen_grow = h.grow_events
         cost = 0
         if self.mem_limited:
             excess = h.mapped_ready() - self.cfg.runtime.gomemlimit_bytes
-            if excess > 0 and not self.limiter.limiting:
+            if excess > 0 and on_p and not self.limiter.limiting:
                 released = h.scavenge(excess + OS_PAGE_BYTES - 1)
                 cost = released // OS_PAGE_BYTES * self.cost.scavenge_ns_per_page
                 self.cpu_scavenge += cost
@@ -260,6 +262,7 @@ class Collector:
         self.stop1, pause = self._pause_ns(others)
         self.phase = PHASE_STW1
         self._limiter_update(now)
+        self.lim_ns_at_start = self.limiter.limiting_total_ns(now)
         self.limiter.start_gc_transition(True, now)
         self.stats.mmu_change(now, 0.0)
         m.clear_pools()
@@ -517,7 +520,9 @@ class Collector:
             heap_end_bytes=heap1, heap_marked_bytes=marked, heap_goal_bytes=p.last_heap_goal,
             trigger_bytes=min(self.trigger0, MAX_UINT64), stacks_bytes=p.last_stack_scan,
             globals_bytes=p.globals_scan, heap_scan_work_bytes=p.heap_scan_work,
-            gomaxprocs=nprocs, cons_mark=p.cons_mark, limiter_enabled=self.limiter.limiting,
+            gomaxprocs=nprocs, cons_mark=p.cons_mark,
+            limiter_enabled=(self.limiter.limiting
+                             or self.limiter.limiting_total_ns(now) > self.lim_ns_at_start),
             stop_ns_sweep_term=self.stop1, stop_ns_mark_term=self.stop2,
             gctrace=("GC forced\n" if self.kind is TriggerKind.TIME else "") + line)
 

@@ -526,6 +526,21 @@ def validate(cfg: SimConfig) -> SimConfig:
         if not any(s.compute is not None or s.io_wait is not None for s in g.program.steps):
             c.bad(f"workload.workers[{i}].program.steps",
                   "a worker loops for ever, so it needs a compute or io_wait step")
+    # A pool holds one kind of object (the model keeps one size per pool).
+    kinds: dict[str, tuple[int, bool, str]] = {}
+    progs = [("workload.request", w.request)] + [
+        (f"workload.workers[{i}].program", g.program) for i, g in enumerate(w.workers)]
+    for ppath, prog in progs:
+        for i, s in enumerate(prog.steps):
+            if s.pool_get is None or not s.pool_get.pool:
+                continue
+            kind = (s.pool_get.object_bytes, s.pool_get.scannable)
+            seen = kinds.setdefault(s.pool_get.pool, (*kind, f"{ppath}.steps[{i}]"))
+            if seen[:2] != kind:
+                c.bad(f"{ppath}.steps[{i}].pool_get",
+                      f"pool {s.pool_get.pool!r} already holds {seen[0]}-byte "
+                      f"{'pointerful' if seen[1] else 'pointer-free'} objects ({seen[2]}); "
+                      "use one object size and scannability per pool")
     b = w.baseline_heap
     c.nonneg("workload.baseline_heap.live_bytes", b.live_bytes)
     if b.object_bytes <= 0:

@@ -363,13 +363,22 @@ class _Run:
             frac += c.cyc_frac
             idle_mark += c.cyc_idle
         frac_idle = c.cpu_frac_idle
+        # The classes partition the CPU. Synchronous scavenging ran on the allocating
+        # goroutines (user time); the background scavenger, which has no P of its own in
+        # the model, is taken from idle time, then from idle marking, then from user time.
+        user = m.cpu_user - assist - (frac - frac_idle) - c.cpu_scavenge_sync
+        idle_p = m.cpu_idle - idle_mark - frac_idle
+        bg = float(c.cpu_scavenge - c.cpu_scavenge_sync)
+        take = min(bg, max(0.0, idle_p))
+        idle_p -= take
+        bg -= take
+        take = min(bg, max(0.0, idle_mark))
+        idle_mark -= take
+        user -= bg - take
         gc_cpu = GCCPU(
             assist_ns=assist, dedicated_ns=int(ded), fractional_ns=int(frac),
             idle_ns=int(idle_mark), pause_ns=m.cpu_pause, scavenge_ns=c.cpu_scavenge,
-            user_ns=max(0, int(m.cpu_user - assist - (frac - frac_idle) - c.cpu_scavenge_sync)),
-            idle_p_ns=max(0, int(m.cpu_idle - idle_mark - frac_idle
-                                 - (c.cpu_scavenge - c.cpu_scavenge_sync))),
-            total_ns=n * end)
+            user_ns=max(0, int(user)), idle_p_ns=max(0, int(idle_p)), total_ns=n * end)
         total = n * end
         measured = max(1, end - min(self.cfg.warmup_ns, end))
         summary = Summary(

@@ -145,6 +145,7 @@ class P:
     """A processor: run queue, runnext, the G it runs and its pending event."""
 
     __slots__ = (
+        "assist_wall",
         "ev",
         "g",
         "idle",
@@ -178,6 +179,7 @@ class P:
         self.lazy_end = -1  # >= 0: the G's last segment ends then, with no event (settle)
         self.run_start = 0  # when the current G started running here (for the trace)
         self.idle_since = 0  # when this P last went idle (for the trace)
+        self.assist_wall = 0  # wall ns the current segment's assist still takes
 
 
 def _lazy_end(p: P) -> int:
@@ -395,7 +397,12 @@ class Machine:
         speed = self.mark_speed if self.marking else 1.0
         p.speed = speed
         p.seg_start = now
-        end = now + g.assist_left + math.ceil(g.user_left / speed)
+        # An assist gets the P's time less the fractional worker's share, like user code.
+        a = g.assist_left
+        if a:
+            a = math.ceil(a / (1.0 - self.frac)) if self.marking else a
+        p.assist_wall = a
+        end = now + a + math.ceil(g.user_left / speed)
         p.seg_end = end
         if end <= p.slice_end:
             if (self.lazy_ok and not self.runnable and g.pc >= len(g.ops)
@@ -417,19 +424,23 @@ class Machine:
         """Account g's progress on p from the segment start to now."""
         dt = now - p.seg_start
         p.seg_start = now
+        a = p.assist_wall
         if now >= p.seg_end:
-            g.t_assist += g.assist_left
-            g.t_run += dt - g.assist_left
+            g.t_assist += a
+            g.t_run += dt - a
             g.assist_left = 0
+            p.assist_wall = 0
             g.user_left = 0.0
             return
-        a = g.assist_left
         if a:
             if dt <= a:
-                g.assist_left = a - dt
+                # assist work done = wall time x the P's share left to the assist
+                g.assist_left = max(0, g.assist_left - dt * g.assist_left // a)
+                p.assist_wall = a - dt
                 g.t_assist += dt
                 return
             g.assist_left = 0
+            p.assist_wall = 0
             g.t_assist += a
             dt -= a
         g.user_left -= dt * p.speed
@@ -661,7 +672,7 @@ class Machine:
         if span_growth:
             # shouldhelpgc: the trigger is tested after a refill or a large allocation.
             if heap.grow_events != coll.seen_grow:
-                cost += coll.memory_changed()
+                cost += coll.memory_changed(on_p)
             if coll.phase == 0 and pacer.heap_live >= self.trigger:
                 coll.request_start(now, g=g)
         if self.marking and on_p:

@@ -108,7 +108,7 @@ class CycleRecord:
     heap_scan_work_bytes: int
     gomaxprocs: int
     cons_mark: float
-    limiter_enabled: bool
+    limiter_enabled: bool  # the GC CPU limiter was on at some time during the cycle
     stop_ns_sweep_term: int  # the stopping part of STW #1
     stop_ns_mark_term: int  # the stopping part of STW #2
     gctrace: str  # the line exactly as Go prints it (a "GC forced" line precedes TIME ones)
