@@ -112,6 +112,7 @@ class Collector:
         self.ded_count = 0  # dedicated workers this cycle (Ps 0..ded_count-1)
         self.trigger_g: G | None = None  # the goroutine that tripped the heap trigger
         self.lim_ns_at_start = 0  # the limiter's total limiting time when the cycle began
+        self.assists_until = 0  # when the last assist booked this cycle ends (wall ns)
         self.live0 = 0
         self.scan0 = 0
         self.stack0 = 0
@@ -289,6 +290,7 @@ class Collector:
         self.ns_per_work = c.scan_ns_per_byte * (
             1.0 + c.noscan_mark_fraction * noscan / max(1, self.mark_total))
         self.cyc_assist = 0
+        self.assists_until = 0
         self.cyc_ded = self.cyc_frac = self.cyc_idle = 0.0
         self.t_mark = now
         self.phase = PHASE_MARK
@@ -362,6 +364,13 @@ class Collector:
         self.machine.acct()
         self._limiter_update(now)
         if self.mark_total - self.mark_done <= MARK_EPSILON_BYTES:
+            if now < self.assists_until:
+                # The last work was taken by assists still running: wait for them.
+                self.check_at = self.assists_until
+                ev2 = Timeout(self.env, self.assists_until - now)
+                ev2.callbacks.append(self._mark_check)
+                self.check_ev = ev2
+                return
             self._mark_done(now)
         else:
             self.replan()
@@ -416,8 +425,13 @@ class Collector:
                     self.check_ev = None
                     self.replan()
         g.credit = credit
-        # Go updates the limiter from assist flushes once its period has passed.
-        if self.limiter.need_update(self.env.ns):
+        if ns:
+            # The assist runs from now for its work over the P's share left to it; the
+            # mark cannot end before it has (its work was credited in advance).
+            end = self.env.ns + math.ceil(ns / (1.0 - self.machine.frac))
+            if end > self.assists_until:
+                self.assists_until = end
+            # gcAssistAlloc1 updates the limiter at every assist-time flush.
             self._limiter_update(self.env.ns)
         return ns
 

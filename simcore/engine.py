@@ -363,6 +363,7 @@ class _Run:
             frac += c.cyc_frac
             idle_mark += c.cyc_idle
         frac_idle = c.cpu_frac_idle
+        assist -= m.unspent_assist_ns(end)  # booked, but the run ended before it ran
         # The classes partition the CPU. Synchronous scavenging ran on the allocating
         # goroutines (user time); the background scavenger, which has no P of its own in
         # the model, is taken from idle time, then from idle marking, then from user time.

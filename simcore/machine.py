@@ -843,6 +843,24 @@ class Machine:
         self.lazy.clear()
         self.n_lazy = 0
 
+    def unspent_assist_ns(self, now: int) -> int:
+        """Assist CPU booked (Collector.assist) but not yet run by now: the rest of running
+        goroutines' assists and all of queued ones'."""
+        total = 0
+        for p in self.ps:
+            g = p.g
+            if g is not None and g.assist_left and p.assist_wall > 0:
+                left = p.assist_wall - (now - p.seg_start)
+                if left > 0:
+                    total += g.assist_left * left // p.assist_wall
+            for q in p.runq:
+                total += q.assist_left
+            if p.runnext is not None:
+                total += p.runnext.assist_left
+        for q in self.global_q:
+            total += q.assist_left
+        return total
+
     def runnable_count(self) -> int:
         return self.runnable
 
