@@ -222,7 +222,7 @@ def _round_gogc(g: float, uncertainty: float = 0.0) -> int:
     best = min(COMMON_GOGC, key=lambda c: abs(c - g))
     if abs(best - g) <= max(0.02 * g, uncertainty):
         return best
-    return max(1, int(round(g)))
+    return max(1, round(g))
 
 
 def fit_trace(recs: list[dict[str, Any]], metrics: dict[str, float] | None = None,
@@ -372,10 +372,10 @@ def fit_trace(recs: list[dict[str, Any]], metrics: dict[str, float] | None = Non
     stw = _median([(r["stw1_clock_ms"] + r["stw2_clock_ms"]) / 2 * MS for r in cyc])
     fixed = cost.stw_fixed_ns
     if stw is not None:
-        fixed = max(0, int(round(stw - cost.stw_per_p_ns * procs)))
+        fixed = max(0, round(stw - cost.stw_per_p_ns * procs))
         src["stw_fixed_ns"] = "gctrace STW clock medians"
 
-    goroutines = int(round(stacks / IDLE_STACK_BYTES)) if stacks > 0 else 0
+    goroutines = round(stacks / IDLE_STACK_BYTES) if stacks > 0 else 0
     changes: dict[str, Any] = {"scan_ns_per_byte": round(scan_ns, 4), "stw_fixed_ns": fixed}
     total = metrics.get("/memory/classes/total:bytes")
     if total is not None:

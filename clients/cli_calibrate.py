@@ -76,7 +76,7 @@ def _fmt(fmt: str, v: Any) -> str:
 
 
 def render(cal: Any) -> str:
-    from clients.calibrate import MIB, ROWS, error_text, fit_summary
+    from clients.calibrate import ROWS, error_text, fit_summary
 
     fit = cal.fit
     lines = [f"fitted from {fit.cycles_used} steady cycles "
@@ -99,12 +99,17 @@ def render(cal: Any) -> str:
                          f"{error_text(key, o, s):>12}")
         lines += ["", "last observed cycles:"] + [f"  {x}" for x in cal.observed_lines]
         lines += ["last simulated cycles:"] + [f"  {x}" for x in cal.simulated_lines]
-    del MIB
     return "\n".join(lines) + "\n"
 
 
 def calibrate_main(ns: argparse.Namespace) -> int:
-    from clients.calibrate import CalibrationError, calibrate, load_metrics, workload_yaml
+    from clients.calibrate import (
+        CalibrationError,
+        calibrate,
+        fit_summary,
+        load_metrics,
+        workload_yaml,
+    )
 
     try:
         text = sys.stdin.read() if ns.log == "-" else Path(ns.log).read_text(errors="replace")
@@ -126,9 +131,7 @@ def calibrate_main(ns: argparse.Namespace) -> int:
     src = "stdin" if ns.log == "-" else Path(ns.log).name
     if ns.output is not None:
         comment = (f"Fitted by `gosim calibrate` from {src} ({cal.fit.cycles_used} cycles).\n"
-                   + "\n".join(f"{k}: {v} ({s})" for k, v, s in
-                               __import__("clients.calibrate", fromlist=["fit_summary"])
-                               .fit_summary(cal.fit)))
+                   + "\n".join(f"{k}: {v} ({s})" for k, v, s in fit_summary(cal.fit)))
         ns.output.parent.mkdir(parents=True, exist_ok=True)
         ns.output.write_text(workload_yaml(cal.config, comment))
     if ns.json:

@@ -316,17 +316,25 @@ class CostModel:
     # Growing the heap from the OS: mmap plus page faults, per MiB of growth.
     heap_grow_ns_per_mib: int = 60_000
     # Mark work per byte of scannable heap, stacks and globals (scanobject/greyobject).
-    # 1.0 ns/byte is about 1 GB/s per core.
-    scan_ns_per_byte: float = 1.0
+    # 1.99 ns/byte (about 0.5 GB/s per core): fitted in docs/fidelity.md, least squares of the
+    # Go twin's mark CPU per cycle (corrected for CPU contention) on gosim's mark work, 64
+    # configurations, go1.27.3 on a 2-vCPU AMD EPYC VM; rms residual 16 %.
+    scan_ns_per_byte: float = 1.99
     # Marking a noscan object costs about this fraction of scanning it.
     noscan_mark_fraction: float = 0.05
     # User code runs this much slower while the write barrier is on (fraction, 0.05 = 5 %).
     write_barrier_slowdown: float = 0.05
-    # Fixed cost of each stop-the-world pause once every P is stopped.
-    stw_fixed_ns: int = 20_000
-    # Extra cost per P in a stop-the-world pause (forEachP, per-P state).
+    # Fixed cost of each stop-the-world pause once every P is stopped: fitted in
+    # docs/fidelity.md, the median STW (mean of sweep and mark termination) of the Go twin at
+    # GOMAXPROCS=1 (15.2 us) less one stw_per_p_ns.
+    stw_fixed_ns: int = 12_200
+    # Extra cost per P in a stop-the-world pause (forEachP, per-P state). Not fitted: on the
+    # 2-vCPU machine of docs/fidelity.md the step from 1 to 2 Ps (+22 us) is the cost of
+    # waking the other busy vCPU, not a per-P cost (see there).
     stw_per_p_ns: int = 3_000
-    # Time to stop one running goroutine (preemption request to safe point).
+    # Time to stop one running goroutine (preemption request to safe point). Checked in
+    # docs/fidelity.md, not refitted: /sched/pauses/stopping/gc at GOMAXPROCS=2 has p75 14 us
+    # and p90 24 us (the median, 0.6 us, is pauses that found the other P idle).
     stop_running_ns: int = 15_000
     # Sweeping one span (mspan.sweep), paid by allocation and the background sweeper.
     sweep_ns_per_span: int = 200
@@ -337,8 +345,9 @@ class CostModel:
     # A goroutine switch on a P (gogo/mcall, runqueue ops).
     context_switch_ns: int = 150
     # Runtime overhead that is not heap, stacks or globals: binary text, mspans, GC bitmaps
-    # base (bytes present from the start).
-    runtime_base_bytes: int = 8 * MIB
+    # base (bytes present from the start). 7.69 MiB: fitted in docs/fidelity.md, the median
+    # non-heap memory less globals of the Go twin's memory-limited runs.
+    runtime_base_bytes: int = 7_872 * KIB
     # Heap metadata as a fraction of heap in use (span structs, mark bits, heap arenas).
     metadata_fraction: float = 0.02
 

@@ -23,16 +23,22 @@ SIMCORE = ROOT / "simcore"
 
 
 def _remove_stale_extensions() -> None:
+    """If any compiled module is stale, remove every extension and mypyc's shared library:
+    the twelve modules share one library, so removing one shim would leave the old code of
+    that module registered there."""
     record = SIMCORE / ".compiled-sources.json"
     built = json.loads(record.read_text()) if record.exists() else {}
+    stale = []
     for name in COMPILED_MODULES:
         src = SIMCORE / f"{name}.py"
         digest = hashlib.sha256(src.read_bytes()).hexdigest()
-        for ext in SIMCORE.glob(f"{name}.*.so"):
-            if built.get(f"simcore/{name}.py") != digest:
-                ext.unlink()
-                warnings.warn(f"removed stale compiled {ext.name}: {src.name} changed after "
-                              "it was built (run `make build` to recompile)", stacklevel=1)
+        if list(SIMCORE.glob(f"{name}.*.so")) and built.get(f"simcore/{name}.py") != digest:
+            stale.append(src.name)
+    if stale:
+        for ext in [*SIMCORE.glob("*.so"), *ROOT.glob("*__mypyc*.so")]:
+            ext.unlink()
+        warnings.warn(f"removed the compiled build: {', '.join(stale)} changed after it was "
+                      "built (run `make build` to recompile)", stacklevel=1)
 
 
 _remove_stale_extensions()

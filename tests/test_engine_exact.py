@@ -44,9 +44,14 @@ from simcore import (
 )
 from simcore.config import KIB, MIB, MS, SECOND
 
-# Every cost that would blur the arithmetic is zero; the GC's own costs keep their defaults
-# (stw_fixed_ns=20000, stw_per_p_ns=3000, stop_running_ns=15000, scan_ns_per_byte=1.0).
+# Every cost that would blur the arithmetic is zero; the GC's own costs are pinned here
+# (stw_fixed_ns=20000, stw_per_p_ns=3000, stop_running_ns=15000, scan_ns_per_byte=1.0), so
+# the arithmetic does not move when the defaults are recalibrated (docs/fidelity.md).
 ZERO_COST = CostModel(
+    scan_ns_per_byte=1.0,
+    stw_fixed_ns=20_000,
+    stw_per_p_ns=3_000,
+    stop_running_ns=15_000,
     goroutine_create_ns=0,
     context_switch_ns=0,
     alloc_ns_per_object=0.0,
@@ -527,6 +532,8 @@ def test_cpu_booked_but_not_yet_spent_is_not_counted() -> None:
                           open_loop=OpenLoop(26723, process=ArrivalProcess.CONSTANT),
                           baseline_heap=BaselineHeap(live_bytes=7 * MIB, object_bytes=64),
                           globals_bytes=0),
+        # the cost model this repro was found with (before the docs/fidelity.md calibration)
+        cost=CostModel(scan_ns_per_byte=1.0, stw_fixed_ns=20_000, runtime_base_bytes=8 * MIB),
         duration_ns=20 * MS)
     for duration in (15 * MS, 20 * MS, 40 * MS):
         g = simulate(cfg.replace(duration_ns=duration)).summary.gc_cpu

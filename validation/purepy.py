@@ -71,9 +71,13 @@ def compiled_loaded() -> list[str]:
     return out
 
 
-def use_current_sources(force: bool = False) -> list[str]:
+def use_current_sources(force: bool = False, strict: bool = True) -> list[str]:
     """Make simcore run its current sources (see the module docstring). Returns the stale
-    modules found (empty: the compiled build is current and is used, unless force)."""
+    modules found (empty: the compiled build is current and is used, unless force).
+
+    If a compiled module was already imported, this process cannot switch: strict raises
+    RuntimeError, otherwise a warning is issued and the (stale) compiled code keeps running
+    (simcore_is_current() then says False)."""
     global _installed
     stale = stale_modules()
     if not stale and not force:
@@ -81,9 +85,15 @@ def use_current_sources(force: bool = False) -> list[str]:
     if not _installed:
         loaded = compiled_loaded()
         if loaded:
-            raise RuntimeError(
-                f"simcore modules {loaded} were already imported from a stale compiled build "
-                f"(stale sources: {stale}); simulate in a fresh process or run `make build`")
+            msg = (f"simcore modules {loaded} were already imported from a stale compiled "
+                   f"build (stale sources: {stale}); simulate in a fresh process or run "
+                   "`make build`")
+            if strict:
+                raise RuntimeError(msg)
+            import warnings
+
+            warnings.warn(msg, stacklevel=2)
+            return stale
         sys.meta_path.insert(0, _SourceFinder())
         _installed = True
     return stale or ["(forced)"]

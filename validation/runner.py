@@ -213,7 +213,8 @@ def memory_limit_for(mode: str, flags: dict[str, Any]) -> int:
     return int(live * 1.5) + 6 * MIB
 
 
-def matrix(quick: bool, repeat: int = 1, only: set[str] | None = None) -> list[RunSpec]:
+def matrix(quick: bool, repeat: int = 1, only: set[str] | None = None,
+           procs: set[int] | None = None) -> list[RunSpec]:
     """The runs: GOMAXPROCS 1 and 2, GOGC 50/100/200/off, GOMEMLIMIT set and not.
 
     GOGC=off runs only with a memory limit (without one the heap just grows: no cycles to
@@ -224,8 +225,12 @@ def matrix(quick: bool, repeat: int = 1, only: set[str] | None = None) -> list[R
     flags_by_mode = QUICK_FLAGS if quick else FULL_FLAGS
     runs: list[RunSpec] = []
 
+    only_procs = procs
+
     def add(mode: str, procs: int, gogc: int | str, limit: bool, **tags: Any) -> None:
         if only and mode not in only:
+            return
+        if only_procs and procs not in only_procs:
             return
         flags = dict(flags_by_mode[mode])
         if "use_pool" in tags:
@@ -441,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="CI-sized runs (a few seconds each)")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each configuration")
     ap.add_argument("--only", default="", help="comma-separated modes")
+    ap.add_argument("--procs", default="", help="comma-separated GOMAXPROCS values (default all)")
     ap.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON files")
     ap.add_argument("--max-other-busy", type=float, default=0.10,
                     help="flag a run contended above this share of the machine used by others")
@@ -449,7 +455,8 @@ def main(argv: list[str] | None = None) -> int:
     only = {m.strip() for m in args.only.split(",") if m.strip()} or None
     if only and not only <= set(MODES):
         ap.error(f"unknown mode(s) {sorted(only - set(MODES))}; modes are {', '.join(MODES)}")
-    runs = matrix(args.quick, args.repeat, only)
+    procs = {int(p) for p in args.procs.split(",") if p.strip()} or None
+    runs = matrix(args.quick, args.repeat, only, procs)
     total_s = sum(r.duration_s() for r in runs)
     if args.list:
         for r in runs:

@@ -1,0 +1,515 @@
+"""Fit gosim's cost model to the Go twin's runs (issue 6, "Calibration").
+
+    python -m validation.calibrate_costs                  # every run in validation/results
+    python -m validation.calibrate_costs --mode full --json validation/cost_fit.json
+
+Which runs: every configuration (median over its repeats, validation.compare.group_runs)
+with at least MIN_CYCLES GC cycles in its measurement window; idle runs (two cycles in five
+minutes) only for the scan rate. What is fitted, and how:
+
+scan_ns_per_byte (mark CPU per byte of scan work)
+    For each configuration, y = the median over the window's cycles of the mark CPU gctrace
+    reports (assist + background + idle, ms), times the run's CPU availability a (see
+    validation.compare: the share of a CPU the twin really got while Go counted a P busy; Go
+    counts wall time on a P as CPU, so under contention the raw figure is inflated by 1/a).
+    x = the same cycles' mark work in gosim for the same workload: gosim charges
+    scan_ns_per_byte x (scannable heap + stacks + globals + noscan_mark_fraction x noscan
+    heap) per cycle, so x is gosim's per-cycle mark CPU / scan_ns_per_byte (the work does not
+    depend on the rate). Least squares through the origin, y = s x; the residual of each
+    configuration is (s x - y) / y. noscan_mark_fraction is held at its default: every twin
+    workload is about half scannable, so scannable and noscan bytes are collinear and the
+    data cannot separate them.
+
+stw_fixed_ns, stw_per_p_ns (the pause once the world is stopped)
+    gosim pauses twice per cycle for stop + fixed + per_p x GOMAXPROCS, the same for both
+    pauses. For each configuration, y = the mean of the medians of gctrace's two STW clock
+    times (sweep termination, mark termination) over the window's cycles; the median of y
+    over the configurations at each GOMAXPROCS (1 and 2 here); a line through those,
+    least squares constrained to non-negative costs, is reported. Adopted: stw_fixed_ns =
+    the GOMAXPROCS=1 median less one stw_per_p_ns, stw_per_p_ns unchanged — on a 2-vCPU
+    machine the step from 1 to 2 Ps is the cost of waking the other (busy) vCPU, which does
+    not extrapolate as a per-P cost.
+
+stop_running_ns (stopping a running goroutine)
+    Not fitted: the quantiles of /sched/pauses/stopping/gc:seconds per GOMAXPROCS are
+    reported (with one P there is nothing else to stop; with two, most pauses find the
+    other P idle, and the upper quantiles are the stops of a running goroutine), to check
+    the default against.
+
+alloc_ns_per_object, alloc_ns_per_byte, write_barrier_slowdown (user CPU)
+    y = user CPU per second of the window (/cpu/classes/user delta / window, times a)
+    minus the requests' compute (rate x compute-ns) — the mutator's allocation work plus
+    its per-wake-up overheads (timers, goroutine start). Regressors per second: objects
+    and bytes allocated (/gc/heap/allocs deltas) times (1 + w x the fraction of time the GC
+    was marking), and wake-ups (requests x 2 for server/pool, ticks x goroutines for
+    workers) for the overheads gosim does not charge (timerfd, netpoll). w is chosen on a
+    grid by the smallest squared error; the others by non-negative least squares. Reported
+    with residuals; applied only with --apply-alloc (see docs/fidelity.md for why not).
+
+The output (stdout, and --json) gives the fitted values, each configuration's x, y and
+residual, and a CostModel with the fitted values for validation.compare --cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from simcore.config import CostModel
+from validation import compare
+from validation.summary import bucket_quantile
+
+MIN_CYCLES = 3
+MS = 1e-3
+
+
+# --------------------------------------------------------------------------------------
+# Per-run measurements.
+
+
+def window_cycles(run: dict[str, Any]) -> list[dict[str, Any]]:
+    prog = run.get("program") or {}
+    ws, we = prog.get("t_window_start_s"), prog.get("t_window_end_s")
+    recs = run.get("gctrace", [])
+    if ws is None or we is None:
+        return [r for r in recs if not r["forced"]]
+    return [r for r in recs if ws <= r["end_s"] < we and not r["forced"]]
+
+
+def mark_cpu_s(rec: dict[str, Any]) -> float:
+    return (rec["assist_cpu_ms"] + rec["background_cpu_ms"] + rec["idle_cpu_ms"]) * MS
+
+
+def _hist_quantile(run: dict[str, Any], name: str, q: float) -> float | None:
+    h = (((run.get("program") or {}).get("metrics") or {}).get("histograms") or {}).get(name)
+    if not h or not h.get("count"):
+        return None
+    return bucket_quantile([(lo, hi, int(c)) for lo, hi, c in h["buckets"]], q)
+
+
+def _median(xs: list[float]) -> float | None:
+    xs = [x for x in xs if x is not None and not math.isnan(x)]
+    return statistics.median(xs) if xs else None
+
+
+@dataclasses.dataclass
+class GroupData:
+    key: str
+    mode: str
+    gomaxprocs: int
+    runs: list[dict[str, Any]]
+    cycles: int  # median window cycles over repeats
+    availability: float | None
+    mark_cpu_wall_s: float | None  # median per-cycle mark CPU (gctrace), as Go counts it
+    mark_clock_s: float | None  # median per-cycle mark phase wall time (gctrace)
+    stw1_s: float | None
+    stw2_s: float | None
+    stopping_p50_s: float | None
+    user_cpu_per_s: float | None  # window /cpu/classes/user / window (Go's count)
+    alloc_objects_per_s: float | None
+    alloc_bytes_per_s: float | None
+    mark_duty: float | None  # fraction of the window with marking on
+    compute_per_s: float  # requests' compute, s per s (known from the flags)
+    wakeups_per_s: float
+
+
+def group_data(key: str, runs: list[dict[str, Any]]) -> GroupData:
+    per = []
+    for r in runs:
+        prog = r["program"]
+        cyc = window_cycles(r)
+        d = (prog.get("metrics") or {}).get("deltas") or {}
+        win = float(prog.get("window_s") or 0) or None
+        cfg = prog.get("config") or {}
+        mode = r["spec"]["mode"]
+        if mode in ("server", "pool"):
+            rate = float(cfg.get("rate-per-s", 0))
+            compute = rate * float(cfg.get("compute-ns", 0)) * 1e-9
+            wake = 2 * rate
+        elif mode in ("steady", "memlimit", "leak"):
+            compute = 0.0
+            wake = int(cfg.get("goroutines", 1)) * 1e9 / float(cfg.get("tick-ns", 1e6))
+        else:
+            compute, wake = 0.0, 0.0
+        duty = (sum((c["stw1_clock_ms"] + c["mark_clock_ms"] + c["stw2_clock_ms"]) * MS
+                    for c in cyc) / win) if win else None
+        per.append(dict(
+            cycles=len(cyc),
+            availability=compare.availability(r),
+            mark=_median([mark_cpu_s(c) for c in cyc]),
+            clock=_median([c["mark_clock_ms"] * MS for c in cyc]),
+            stw1=_median([c["stw1_clock_ms"] * MS for c in cyc]),
+            stw2=_median([c["stw2_clock_ms"] * MS for c in cyc]),
+            stop=_hist_quantile(r, "/sched/pauses/stopping/gc:seconds", 0.5),
+            user=(float(d["/cpu/classes/user:cpu-seconds"]) / win
+                  if win and "/cpu/classes/user:cpu-seconds" in d else None),
+            objs=(float(d["/gc/heap/allocs:objects"]) / win
+                  if win and "/gc/heap/allocs:objects" in d else None),
+            bytes=(float(d["/gc/heap/allocs:bytes"]) / win
+                   if win and "/gc/heap/allocs:bytes" in d else None),
+            duty=duty, compute=compute, wake=wake))
+    med = {k: _median([p[k] for p in per]) for k in per[0]}
+    spec = runs[0]["spec"]
+    return GroupData(key=key, mode=spec["mode"], gomaxprocs=int(spec["gomaxprocs"]), runs=runs,
+                     cycles=int(med["cycles"] or 0), availability=med["availability"],
+                     mark_cpu_wall_s=med["mark"], mark_clock_s=med["clock"],
+                     stw1_s=med["stw1"], stw2_s=med["stw2"],
+                     stopping_p50_s=med["stop"], user_cpu_per_s=med["user"],
+                     alloc_objects_per_s=med["objs"], alloc_bytes_per_s=med["bytes"],
+                     mark_duty=med["duty"], compute_per_s=med["compute"] or 0.0,
+                     wakeups_per_s=med["wake"] or 0.0)
+
+
+def sim_work_per_cycle(run: dict[str, Any], cost: CostModel) -> float | None:
+    """gosim's mark work per cycle (scan-work bytes, noscan weighted) for the run's
+    workload: median over the window's cycles of mark CPU / scan_ns_per_byte."""
+    from simcore import simulate
+
+    res = simulate(compare.sim_config(run, cost, None))
+    cfg = res.config
+    win = [c for c in res.cycles if cfg.warmup_ns <= c.start_ns + c.stw_sweep_term_clock_ns
+           + c.mark_clock_ns + c.stw_mark_term_clock_ns < cfg.duration_ns
+           and c.kind.value != "cycle"]
+    if not win:
+        win = [c for c in res.cycles if c.kind.value != "cycle"]
+    if not win:
+        return None
+    return statistics.median(
+        (c.assist_cpu_ns + c.dedicated_cpu_ns + c.fractional_cpu_ns + c.idle_cpu_ns)
+        / cost.scan_ns_per_byte for c in win)
+
+
+# --------------------------------------------------------------------------------------
+# Fits.
+
+
+def fit_through_origin(xs: list[float], ys: list[float]) -> float:
+    return sum(x * y for x, y in zip(xs, ys, strict=True)) / sum(x * x for x in xs)
+
+
+def fit_line_nonneg(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """y = a + b x by least squares with a, b >= 0."""
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx if sxx else 0.0
+    a = my - b * mx
+    if a < 0:
+        a, b = 0.0, max(0.0, fit_through_origin(xs, ys))
+    if b < 0:
+        a, b = max(0.0, my), 0.0
+    return a, b
+
+
+def nnls(rows: list[list[float]], ys: list[float]) -> list[float]:
+    """Non-negative least squares by active-set elimination (small problems)."""
+    k = len(rows[0])
+    active = list(range(k))
+    while True:
+        sol = _lstsq([[r[j] for j in active] for r in rows], ys)
+        if all(v >= 0 for v in sol) or not active:
+            out = [0.0] * k
+            for j, v in zip(active, sol, strict=True):
+                out[j] = max(0.0, v)
+            return out
+        worst = min(range(len(sol)), key=lambda i: sol[i])
+        active.pop(worst)
+
+
+def _lstsq(rows: list[list[float]], ys: list[float]) -> list[float]:
+    k = len(rows[0]) if rows else 0
+    if k == 0:
+        return []
+    a = [[sum(r[i] * r[j] for r in rows) for j in range(k)] for i in range(k)]
+    b = [sum(r[i] * y for r, y in zip(rows, ys, strict=True)) for i in range(k)]
+    for i in range(k):  # Gaussian elimination with partial pivoting
+        p = max(range(i, k), key=lambda r: abs(a[r][i]))
+        a[i], a[p] = a[p], a[i]
+        b[i], b[p] = b[p], b[i]
+        if abs(a[i][i]) < 1e-30:
+            continue
+        for r in range(i + 1, k):
+            f = a[r][i] / a[i][i]
+            for c in range(i, k):
+                a[r][c] -= f * a[i][c]
+            b[r] -= f * b[i]
+    x = [0.0] * k
+    for i in reversed(range(k)):
+        s = b[i] - sum(a[i][c] * x[c] for c in range(i + 1, k))
+        x[i] = s / a[i][i] if abs(a[i][i]) > 1e-30 else 0.0
+    return x
+
+
+def fit_scan(groups: list[GroupData], base: CostModel) -> dict[str, Any]:
+    pts = []
+    for g in groups:
+        if g.mark_cpu_wall_s is None or g.availability is None:
+            continue
+        if g.mode != "idle" and g.cycles < MIN_CYCLES:
+            continue
+        x = sim_work_per_cycle(g.runs[0], base)
+        if not x:
+            continue
+        pts.append({"key": g.key, "x_work_bytes": x, "y_mark_cpu_s": g.mark_cpu_wall_s
+                    * g.availability, "y_wall_s": g.mark_cpu_wall_s,
+                    "y_clock_s": (g.mark_clock_s or 0) * g.gomaxprocs * g.availability,
+                    "availability": g.availability, "gomaxprocs": g.gomaxprocs})
+    xs = [p["x_work_bytes"] for p in pts]
+    ys = [p["y_mark_cpu_s"] for p in pts]
+    s = fit_through_origin(xs, ys)
+    s_wall = fit_through_origin(xs, [p["y_wall_s"] for p in pts])
+    s_clock = fit_through_origin(xs, [p["y_clock_s"] for p in pts])
+    for p in pts:
+        p["residual_clock"] = ((s_clock * p["x_work_bytes"] - p["y_clock_s"]) / p["y_clock_s"]
+                               if p["y_clock_s"] else None)
+    for p in pts:
+        p["ns_per_byte"] = p["y_mark_cpu_s"] / p["x_work_bytes"] * 1e9
+        p["residual"] = (s * p["x_work_bytes"] - p["y_mark_cpu_s"]) / p["y_mark_cpu_s"]
+    by_p = {}
+    for procs in sorted({p["gomaxprocs"] for p in pts}):
+        sub = [p for p in pts if p["gomaxprocs"] == procs]
+        by_p[procs] = fit_through_origin([p["x_work_bytes"] for p in sub],
+                                         [p["y_mark_cpu_s"] for p in sub]) * 1e9
+    return {
+        "scan_ns_per_byte": s * 1e9,
+        "scan_ns_per_byte_uncorrected": s_wall * 1e9,
+        # the rate at which gosim's marks would last as long as the real ones (every P
+        # marking for the whole mark clock, times availability)
+        "scan_ns_per_byte_clock": s_clock * 1e9,
+        "rms_residual_clock": math.sqrt(statistics.fmean(
+            p["residual_clock"] ** 2 for p in pts if p["residual_clock"] is not None)),
+        "scan_ns_per_byte_median_ratio": statistics.median(p["ns_per_byte"] for p in pts),
+        "scan_ns_per_byte_by_gomaxprocs": by_p,
+        "rms_residual": math.sqrt(statistics.fmean(p["residual"] ** 2 for p in pts)),
+        "points": pts,
+    }
+
+
+def fit_stw(groups: list[GroupData], base: CostModel) -> dict[str, Any]:
+    pts = [g for g in groups if g.stw1_s is not None and g.stw2_s is not None
+           and g.cycles >= MIN_CYCLES]
+    out_pts = []
+    for g in pts:
+        out_pts.append({"key": g.key, "gomaxprocs": g.gomaxprocs, "stw1_median_s": g.stw1_s,
+                        "stw2_median_s": g.stw2_s,
+                        "mean_s": (g.stw1_s + g.stw2_s) / 2,  # type: ignore[operator]
+                        "stopping_p50_s": g.stopping_p50_s})
+    by_p: dict[int, dict[str, float]] = {}
+    for procs in sorted({p["gomaxprocs"] for p in out_pts}):
+        sub = [p for p in out_pts if p["gomaxprocs"] == procs]
+        by_p[procs] = {k: statistics.median(p[k] for p in sub)
+                       for k in ("stw1_median_s", "stw2_median_s", "mean_s")}
+        by_p[procs]["configurations"] = len(sub)
+        q = {}
+        for qq in (0.5, 0.75, 0.9):
+            vals = [v for v in (_hist_quantile(r, "/sched/pauses/stopping/gc:seconds", qq)
+                                for g in pts if g.gomaxprocs == procs for r in g.runs)
+                    if v is not None]
+            q[f"stopping_p{int(qq * 100)}_s"] = statistics.median(vals) if vals else None
+        by_p[procs].update(q)
+    # y = fixed + per_p x GOMAXPROCS, least squares through the median y at each GOMAXPROCS
+    # (medians: a few configurations have pauses ten times the others), both >= 0.
+    fixed = per_p = None
+    if len(by_p) >= 2:
+        fixed, per_p = fit_line_nonneg([float(k) for k in by_p],
+                                       [d["mean_s"] for d in by_p.values()])
+    elif 1 in by_p:
+        fixed, per_p = max(0.0, by_p[1]["mean_s"] - base.stw_per_p_ns * 1e-9), \
+            base.stw_per_p_ns * 1e-9
+    for p in out_pts:
+        if fixed is not None and per_p is not None:
+            pred = fixed + per_p * p["gomaxprocs"]
+            p["fit_s"] = pred
+            p["residual"] = (pred - p["mean_s"]) / p["mean_s"] if p["mean_s"] else None
+    for procs, d in by_p.items():
+        if fixed is not None and per_p is not None:
+            d["fit_s"] = fixed + per_p * procs
+    # What is adopted: the fixed cost from GOMAXPROCS=1 alone (nothing else to stop or wake),
+    # the per-P cost left as it is. On this 2-vCPU machine the only other GOMAXPROCS is 2,
+    # and its extra pause is the cost of waking the other, busy vCPU, not a per-P cost that
+    # extrapolates to 8 or 64 Ps (docs/fidelity.md).
+    adopted_fixed = None
+    if 1 in by_p:
+        adopted_fixed = max(0.0, by_p[1]["mean_s"] - base.stw_per_p_ns * 1e-9) * 1e9
+    return {"line_fixed_ns": None if fixed is None else fixed * 1e9,
+            "line_per_p_ns": None if per_p is None else per_p * 1e9,
+            "stw_fixed_ns": adopted_fixed, "stw_per_p_ns": float(base.stw_per_p_ns),
+            "stop_running_ns": None, "by_gomaxprocs": by_p, "points": out_pts}
+
+
+def fit_user(groups: list[GroupData]) -> dict[str, Any]:
+    pts = [g for g in groups if g.user_cpu_per_s is not None and g.availability is not None
+           and g.alloc_objects_per_s and g.mark_duty is not None and g.cycles >= MIN_CYCLES]
+    ys = [g.user_cpu_per_s * g.availability - g.compute_per_s for g in pts]  # type: ignore[operator]
+    best: dict[str, Any] | None = None
+    for i in range(0, 41):
+        w = i * 0.05
+        rows = [[g.alloc_objects_per_s * (1 + w * g.mark_duty),  # type: ignore[operator]
+                 g.alloc_bytes_per_s * (1 + w * g.mark_duty),  # type: ignore[operator]
+                 g.wakeups_per_s] for g in pts]
+        coef = nnls(rows, ys)
+        sse = sum((sum(c * v for c, v in zip(coef, r, strict=True)) - y) ** 2
+                  for r, y in zip(rows, ys, strict=True))
+        if best is None or sse < best["sse"]:
+            best = {"w": w, "coef": coef, "sse": sse, "rows": rows}
+    assert best is not None
+    coef = best["coef"]
+    out_pts = []
+    for g, r, y in zip(pts, best["rows"], ys, strict=True):
+        pred = sum(c * v for c, v in zip(coef, r, strict=True))
+        out_pts.append({"key": g.key, "user_cpu_per_s": y, "fit": pred,
+                        "residual": (pred - y) / y if y else None,
+                        "objects_per_s": g.alloc_objects_per_s, "bytes_per_s": g.alloc_bytes_per_s,
+                        "mark_duty": g.mark_duty, "wakeups_per_s": g.wakeups_per_s})
+    return {"alloc_ns_per_object": coef[0] * 1e9, "alloc_ns_per_byte": coef[1] * 1e9,
+            "wakeup_ns": coef[2] * 1e9, "write_barrier_slowdown": best["w"],
+            "rms_residual": math.sqrt(statistics.fmean(
+                p["residual"] ** 2 for p in out_pts if p["residual"] is not None)),
+            "points": out_pts}
+
+
+def fit_runtime_base(groups: list[GroupData]) -> dict[str, Any]:
+    """runtime_base_bytes: gosim's mapped-and-ready memory is heap + stacks + globals +
+    runtime_base_bytes, and the memory-limit goal is what is left of GOMEMLIMIT after it.
+    For each memory-limited configuration (where it matters), the non-heap memory at the
+    end of the run (/memory/classes/total minus every /memory/classes/heap/ class) less the
+    globals; the median over them."""
+    pts = []
+    for g in groups:
+        if g.runs[0]["spec"].get("gomemlimit_bytes") is None:
+            continue
+        vals = []
+        for r in g.runs:
+            e = (r.get("program") or {}).get("end_metrics") or {}
+            total = e.get("/memory/classes/total:bytes")
+            if total is None:
+                continue
+            heap = sum(v for k, v in e.items() if k.startswith("/memory/classes/heap/"))
+            vals.append(float(total) - heap - float(e.get("/gc/scan/globals:bytes", 0)))
+        if vals:
+            heap_mapped = statistics.median(
+                sum(v for k, v in ((r.get("program") or {}).get("end_metrics") or {}).items()
+                    if k.startswith("/memory/classes/heap/") and "released" not in k)
+                for r in g.runs)
+            pts.append({"key": g.key, "non_heap_bytes": statistics.median(vals),
+                        "heap_mapped_bytes": heap_mapped})
+    base = statistics.median(p["non_heap_bytes"] for p in pts) if pts else None
+    return {"runtime_base_bytes": base, "points": pts}
+
+
+def calibrate(runs: list[dict[str, Any]], base: CostModel | None = None,
+              apply_alloc: bool = False, scan_target: str = "cpu") -> dict[str, Any]:
+    base = base or CostModel()
+    groups = [group_data(k, v) for k, v in compare.group_runs(runs).items()]
+    scan = fit_scan(groups, base)
+    stw = fit_stw([g for g in groups if g.mode != "idle"], base)
+    user = fit_user([g for g in groups if g.mode != "idle"])
+    mem = fit_runtime_base(groups)
+    fitted = {
+        "scan_ns_per_byte": round(scan["scan_ns_per_byte" if scan_target == "cpu"
+                                       else "scan_ns_per_byte_clock"], 3),
+    }
+    if stw["stw_fixed_ns"] is not None:
+        fitted["stw_fixed_ns"] = int(round(stw["stw_fixed_ns"], -2))
+
+    if mem["runtime_base_bytes"] is not None:
+        fitted["runtime_base_bytes"] = int(round(mem["runtime_base_bytes"] / 65536) * 65536)
+    if apply_alloc:
+        fitted["alloc_ns_per_object"] = round(user["alloc_ns_per_object"], 2)
+        fitted["alloc_ns_per_byte"] = round(user["alloc_ns_per_byte"], 4)
+        fitted["write_barrier_slowdown"] = round(user["write_barrier_slowdown"], 2)
+    cost = dataclasses.replace(base, **fitted)
+    return {"base": dataclasses.asdict(base), "fitted": fitted, "scan_target": scan_target,
+            "cost_model": dataclasses.asdict(cost), "scan": scan, "stw": stw, "user": user,
+            "memory": mem,
+            "groups": len(groups), "runs": len(runs),
+            "simcore_sources": compare.simcore_fingerprint()}
+
+
+def report(out: dict[str, Any]) -> str:
+    s, t, u = out["scan"], out["stw"], out["user"]
+    lines = [f"{out['runs']} runs in {out['groups']} configurations "
+             f"(simcore sources {out['simcore_sources']})", "",
+             "scan_ns_per_byte (mark CPU x availability vs gosim's mark work per cycle)",
+             f"  least squares: {s['scan_ns_per_byte']:.3f} ns/B   "
+             f"(uncorrected for contention {s['scan_ns_per_byte_uncorrected']:.3f}; median "
+             f"ratio {s['scan_ns_per_byte_median_ratio']:.3f}; by GOMAXPROCS "
+             + ", ".join(f"{k}: {v:.3f}" for k, v in s["scan_ns_per_byte_by_gomaxprocs"].items())
+             + f"); rms residual {100 * s['rms_residual']:.1f} %",
+             f"  (fitted to the mark clock x GOMAXPROCS instead: "
+             f"{s['scan_ns_per_byte_clock']:.3f} ns/B, rms residual "
+             f"{100 * s['rms_residual_clock']:.1f} %)"]
+    for p in s["points"]:
+        lines.append(f"    {p['key']:<44} work {p['x_work_bytes'] / 2**20:8.1f} MiB  "
+                     f"cpu {p['y_mark_cpu_s'] * 1e3:7.1f} ms  (a={p['availability']:.2f})  "
+                     f"{p['ns_per_byte']:.2f} ns/B  resid {100 * p['residual']:+.0f} %")
+    fx, pp = t["line_fixed_ns"], t["line_per_p_ns"]
+    lines += ["", "STW: mean of the two pause medians = fixed + per_p x GOMAXPROCS "
+                  "(through the medians per GOMAXPROCS, non-negative)",
+              f"  line: stw_fixed_ns {'–' if fx is None else f'{fx:.0f}'}  stw_per_p_ns "
+              f"{'–' if pp is None else f'{pp:.0f}'}  (not adopted: GOMAXPROCS=2's extra is "
+              "this VM waking its other vCPU)",
+              f"  adopted: stw_fixed_ns {t['stw_fixed_ns']:.0f} from GOMAXPROCS=1, stw_per_p_ns "
+              f"kept at {t['stw_per_p_ns']:.0f}; stop_running_ns kept (stopping quantiles below)"]
+    for procs, d in t["by_gomaxprocs"].items():
+        sq = ", ".join(f"{k.split('_')[1]} {d[k] * 1e6:.1f}" for k in d
+                       if k.startswith("stopping_") and d[k] is not None)
+        lines.append(f"    P={procs} ({d['configurations']:.0f} configurations): sweep-termination "
+                     f"median {d['stw1_median_s'] * 1e6:.1f} µs, mark-termination "
+                     f"{d['stw2_median_s'] * 1e6:.1f} µs, mean {d['mean_s'] * 1e6:.1f} µs "
+                     f"(fit {d.get('fit_s', 0) * 1e6:.1f}); stopping (µs) {sq}")
+    res = [p["residual"] for p in t["points"] if p.get("residual") is not None]
+    if res:
+        lines.append(f"    residuals: median {100 * statistics.median(res):+.0f} %, "
+                     f"rms {100 * math.sqrt(statistics.fmean(r * r for r in res)):.0f} %")
+    lines += ["", "user CPU (x availability) - compute = (objects/s x ns_obj + bytes/s x ns_byte)"
+              " x (1 + w x mark duty) + wake-ups/s x ns_wake",
+              f"  alloc_ns_per_object {u['alloc_ns_per_object']:.2f}  alloc_ns_per_byte "
+              f"{u['alloc_ns_per_byte']:.4f}  wakeup_ns {u['wakeup_ns']:.0f}  "
+              f"write_barrier_slowdown {u['write_barrier_slowdown']:.2f}  "
+              f"rms residual {100 * u['rms_residual']:.0f} %"]
+    for p in u["points"]:
+        lines.append(f"    {p['key']:<44} user {p['user_cpu_per_s']:.3f} s/s  fit {p['fit']:.3f}"
+                     f"  resid {100 * (p['residual'] or 0):+.0f} %")
+    m = out["memory"]
+    if m["runtime_base_bytes"] is not None:
+        lines += ["", "runtime_base_bytes: median non-heap memory less globals, memory-limited "
+                      f"configurations: {m['runtime_base_bytes'] / 2**20:.2f} MiB"]
+        for p in m["points"]:
+            lines.append(f"    {p['key']:<44} non-heap {p['non_heap_bytes'] / 2**20:6.2f} MiB  "
+                         f"(heap mapped {p['heap_mapped_bytes'] / 2**20:.0f} MiB)")
+    lines += ["", "fitted: " + ", ".join(f"{k}={v}" for k, v in out["fitted"].items())]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("paths", nargs="*", help="result files, directories or globs")
+    ap.add_argument("--mode", choices=("quick", "full", "all"), default="full")
+    ap.add_argument("--json", help="write the fit (and the fitted cost model) here")
+    ap.add_argument("--apply-alloc", action="store_true",
+                    help="also take the allocation and write-barrier fit into the cost model")
+    ap.add_argument("--scan-target", choices=("cpu", "clock"), default="cpu",
+                    help="fit the scan rate to the mark CPU (default) or to the mark's "
+                         "duration (clock x GOMAXPROCS)")
+    args = ap.parse_args(argv)
+    runs = [r for r in compare.load_runs(args.paths or None)
+            if args.mode == "all" or f"-{args.mode}-" in compare.config_key(r)]
+    out = calibrate(runs, apply_alloc=args.apply_alloc, scan_target=args.scan_target)
+    print(report(out), end="")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1, default=str) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
