@@ -28,8 +28,10 @@ and scan rate        from the mark CPU (assist + background + idle per cycle), g
                      globals + noscan_mark_fraction x (1-f) x live), solved for f. With
                      --metrics the same equation is solved for scan_ns instead.
 object size          /gc/heap/allocs:bytes / /gc/heap/allocs:objects, else 64 B.
-STW cost             stw_fixed_ns from the median sweep- and mark-termination clock times
-                     (their mean, less stw_per_p_ns x GOMAXPROCS).
+STW costs            stw_sweep_term_ns and stw_mark_term_ns: the median sweep- and
+                     mark-termination clock times, each less stw_per_p_ns x GOMAXPROCS.
+runtime memory       with --metrics: runtime_base_bytes = /memory/classes/total less the
+                     /memory/classes/heap/ classes less metadata_fraction x the heap mapped.
 
 The workload: the live heap as a BaselineHeap (scannable fraction f), GOMAXPROCS worker
 goroutines that allocate the fitted rate in 1 ms ticks (garbage: lifetime REQUEST), the
@@ -368,22 +370,26 @@ def fit_trace(recs: list[dict[str, Any]], metrics: dict[str, float] | None = Non
             notes.append("no mark CPU to fit the scannable fraction from; assumed 0.5")
             src["scan_ns_per_byte"] = "cost model default"
 
-    # STW fixed cost.
-    stw = _median([(r["stw1_clock_ms"] + r["stw2_clock_ms"]) / 2 * MS for r in cyc])
-    fixed = cost.stw_fixed_ns
-    if stw is not None:
-        fixed = max(0, round(stw - cost.stw_per_p_ns * procs))
-        src["stw_fixed_ns"] = "gctrace STW clock medians"
+    # The fixed costs of the two pauses.
+    changes: dict[str, Any] = {"scan_ns_per_byte": round(scan_ns, 4)}
+    for name, key in (("stw_sweep_term_ns", "stw1_clock_ms"),
+                      ("stw_mark_term_ns", "stw2_clock_ms")):
+        stw = _median([r[key] * MS for r in cyc])
+        if stw is not None:
+            changes[name] = max(0, round(stw - cost.stw_per_p_ns * procs))
+            src[name] = "gctrace STW clock median"
 
     goroutines = round(stacks / IDLE_STACK_BYTES) if stacks > 0 else 0
-    changes: dict[str, Any] = {"scan_ns_per_byte": round(scan_ns, 4), "stw_fixed_ns": fixed}
     total = metrics.get("/memory/classes/total:bytes")
     if total is not None:
         heap_classes = sum(v for k, v in metrics.items() if k.startswith("/memory/classes/heap/"))
-        base = int(total - heap_classes - glob_b)
+        heap_mapped = sum(v for k, v in metrics.items()
+                          if k.startswith("/memory/classes/heap/") and "released" not in k)
+        base = int(total - heap_classes - cost.metadata_fraction * heap_mapped)
         if base > 0:
             changes["runtime_base_bytes"] = base
-            src["runtime_base_bytes"] = "runtime/metrics non-heap memory less globals"
+            src["runtime_base_bytes"] = ("runtime/metrics non-heap memory less "
+                                         "metadata_fraction x heap")
     fitted_cost = dataclasses.replace(cost, **changes)
     return Fit(gomaxprocs=procs, gogc=gogc, gomemlimit_bytes=gomemlimit,
                alloc_bytes_per_s=rate, live_bytes=live, scannable_fraction=f,
@@ -570,7 +576,10 @@ def fit_summary(fit: Fit) -> list[tuple[str, str, str]]:
         ("globals_bytes", f"{fit.globals_bytes / KIB:.0f} KiB", fit.sources.get("globals", "")),
         ("cost.scan_ns_per_byte", f"{fit.cost.scan_ns_per_byte:.3f}",
          fit.sources.get("scan_ns_per_byte", "")),
-        ("cost.stw_fixed_ns", str(fit.cost.stw_fixed_ns), fit.sources.get("stw_fixed_ns", "")),
+        ("cost.stw_sweep_term_ns", str(fit.cost.stw_sweep_term_ns),
+         fit.sources.get("stw_sweep_term_ns", "cost model default")),
+        ("cost.stw_mark_term_ns", str(fit.cost.stw_mark_term_ns),
+         fit.sources.get("stw_mark_term_ns", "cost model default")),
         ("cost.runtime_base_bytes", f"{fit.cost.runtime_base_bytes / MIB:.1f} MiB",
          fit.sources.get("runtime_base_bytes", "cost model default")),
     ]

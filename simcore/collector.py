@@ -6,7 +6,8 @@ A cycle follows src/runtime/mgc.go (reference §5):
             check fires) and calls request_start; gcStart runs from a zero-delay event so
             the allocating goroutine's step completes first.
   STW #1    stop every P (running Gs go to the global queue); pause = time to stop the
-            running goroutines + fixed + per-P cost (CostModel). sync.Pool victims rotate.
+            running goroutines + stw_sweep_term_ns + stw_per_p_ns per P (CostModel). sync.Pool
+            victims rotate.
   mark      startCycle sizes the workers; live bytes are snapshotted (everything reachable
             now will be marked; new objects are black). Mark work = scannable live heap +
             stacks + globals, in scan-work bytes, costing scan_ns_per_byte each (noscan
@@ -14,8 +15,9 @@ A cycle follows src/runtime/mgc.go (reference §5):
             pacer's cap) and the fluid fractional share do background work; its credit goes
             to a pool that assists steal from first. An allocating goroutine in debt assists
             (at least 64 KiB of work) unless the CPU limiter is on.
-  STW #2    when the work is done: endCycle, resetLive(bytes marked), sweep (applied at
-            once), commit (new goal and trigger), the cycle record and its gctrace line.
+  STW #2    when the work is done (pause: stop + stw_mark_term_ns + per-P cost): endCycle,
+            resetLive(bytes marked), sweep (applied at once), commit (new goal and
+            trigger), the cycle record and its gctrace line.
 
 The mark's completion time is planned from the current worker rate and re-planned whenever
 the machine's P counts change (replan); a stale plan is recognised by identity.
@@ -238,10 +240,12 @@ class Collector:
         ev = Timeout(self.env, 0, kind)
         ev.callbacks.append(self._gc_start)
 
-    def _pause_ns(self, running: int) -> tuple[int, int]:
+    def _pause_ns(self, running: int, fixed_ns: int) -> tuple[int, int]:
+        """The time to stop `running` goroutines, and the whole pause: that, the pause's
+        fixed cost (stw_sweep_term_ns or stw_mark_term_ns) and stw_per_p_ns per P."""
         c = self.cost
         stop = c.stop_running_ns if running > 0 else 0
-        return stop, stop + c.stw_fixed_ns + c.stw_per_p_ns * self.nprocs
+        return stop, stop + fixed_ns + c.stw_per_p_ns * self.nprocs
 
     def _gc_start(self, ev: simpy.Event) -> None:
         kind: TriggerKind = ev._value
@@ -260,7 +264,7 @@ class Collector:
         own = starter is not None and any(p.g is starter for p in m.ps)
         running = m.stop_the_world(now)
         others = running - 1 if own else running
-        self.stop1, pause = self._pause_ns(others)
+        self.stop1, pause = self._pause_ns(others, self.cost.stw_sweep_term_ns)
         self.phase = PHASE_STW1
         self._limiter_update(now)
         self.lim_ns_at_start = self.limiter.limiting_total_ns(now)
@@ -443,7 +447,7 @@ class Collector:
         self.t_markterm = now
         self.phase = PHASE_STW2
         running = m.stop_the_world(now)
-        self.stop2, pause = self._pause_ns(running)
+        self.stop2, pause = self._pause_ns(running, self.cost.stw_mark_term_ns)
         self._limiter_update(now)
         self.limiter.start_gc_transition(False, now)
         m.set_marking(False, 0.0, 0, 0.0)

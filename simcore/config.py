@@ -316,22 +316,28 @@ class CostModel:
     # Growing the heap from the OS: mmap plus page faults, per MiB of growth.
     heap_grow_ns_per_mib: int = 60_000
     # Mark work per byte of scannable heap, stacks and globals (scanobject/greyobject).
-    # 1.99 ns/byte (about 0.5 GB/s per core): fitted in docs/fidelity.md, least squares of the
-    # Go twin's mark CPU per cycle (corrected for CPU contention) on gosim's mark work, 64
-    # configurations, go1.27.3 on a 2-vCPU AMD EPYC VM; rms residual 16 %.
-    scan_ns_per_byte: float = 1.99
+    # 1.76 ns/byte (about 0.57 GB/s per core): fitted in docs/fidelity.md, least squares of
+    # the Go twin's mark CPU per cycle on gosim's mark work over the 62 configurations run on
+    # a quiet machine, go1.27.3 on a 2-vCPU AMD EPYC VM; rms residual 8.8 %.
+    scan_ns_per_byte: float = 1.76
     # Marking a noscan object costs about this fraction of scanning it.
     noscan_mark_fraction: float = 0.05
     # User code runs this much slower while the write barrier is on (fraction, 0.05 = 5 %).
     write_barrier_slowdown: float = 0.05
-    # Fixed cost of each stop-the-world pause once every P is stopped: fitted in
-    # docs/fidelity.md, the median STW (mean of sweep and mark termination) of the Go twin at
-    # GOMAXPROCS=1 (15.2 us) less one stw_per_p_ns.
-    stw_fixed_ns: int = 12_200
-    # Extra cost per P in a stop-the-world pause (forEachP, per-P state). Not fitted: on the
-    # 2-vCPU machine of docs/fidelity.md the step from 1 to 2 Ps (+22 us) is the cost of
-    # waking the other busy vCPU, not a per-P cost (see there).
-    stw_per_p_ns: int = 3_000
+    # Fixed cost of the sweep-termination pause (the STW that starts a cycle: finishing the
+    # sweep, flushing every mcache, clearing pools) once every P is stopped. Fitted in
+    # docs/fidelity.md: the Go twin's median sweep-termination STW at GOMAXPROCS=1 (27 us over
+    # 31 configurations) less one stw_per_p_ns.
+    stw_sweep_term_ns: int = 25_000
+    # Fixed cost of the mark-termination pause (the STW that ends marking) once every P is
+    # stopped. Fitted as above from the median mark-termination STW (4 us) less one
+    # stw_per_p_ns.
+    stw_mark_term_ns: int = 2_000
+    # Extra cost per P of either pause (forEachP, per-P state). Fitted in docs/fidelity.md
+    # from mark termination, 4 us at GOMAXPROCS=1 and 6 us at 2. Sweep termination grows more
+    # from 1 to 2 Ps there (27 -> 50 us): on that 2-vCPU VM it is the cost of waking the
+    # other, busy vCPU (stop_running_ns), not a per-P cost.
+    stw_per_p_ns: int = 2_000
     # Time to stop one running goroutine (preemption request to safe point). Checked in
     # docs/fidelity.md, not refitted: /sched/pauses/stopping/gc at GOMAXPROCS=2 has p75 14 us
     # and p90 24 us (the median, 0.6 us, is pauses that found the other P idle).
@@ -344,12 +350,16 @@ class CostModel:
     goroutine_create_ns: int = 300
     # A goroutine switch on a P (gogo/mcall, runqueue ops).
     context_switch_ns: int = 150
-    # Runtime overhead that is not heap, stacks or globals: binary text, mspans, GC bitmaps
-    # base (bytes present from the start). 7.69 MiB: fitted in docs/fidelity.md, the median
-    # non-heap memory less globals of the Go twin's memory-limited runs.
-    runtime_base_bytes: int = 7_872 * KIB
-    # Heap metadata as a fraction of heap in use (span structs, mark bits, heap arenas).
-    metadata_fraction: float = 0.02
+    # The runtime's own memory that is neither heap, stacks nor heap metadata (runtime
+    # structures, OS thread stacks, profiling buckets), present from the start; counted in
+    # mappedReady, so against GOMEMLIMIT. 4 MiB: fitted in docs/fidelity.md with
+    # metadata_fraction, a line through the non-heap memory (/memory/classes/total less the
+    # /memory/classes/heap/ classes) of the Go twin's memory-limited runs against their heap.
+    runtime_base_bytes: int = 4 * MIB
+    # Heap metadata (span structs, mark and pointer bitmaps, heap arenas) as a fraction of
+    # the heap address space mapped; counted in mappedReady. 0.0277: the slope of that line
+    # (the non-heap memory of those 32 configurations is within 6.4 % of the line).
+    metadata_fraction: float = 0.0277
 
 
 @dataclass(frozen=True)
@@ -566,6 +576,7 @@ def validate(cfg: SimConfig) -> SimConfig:
     if math.isfinite(cfg.cost.scan_ns_per_byte) and cfg.cost.scan_ns_per_byte <= 0:
         c.bad("cost.scan_ns_per_byte", "must be > 0")
     c.fraction("cost.noscan_mark_fraction", cfg.cost.noscan_mark_fraction)
+    c.fraction("cost.metadata_fraction", cfg.cost.metadata_fraction)
 
     if cfg.duration_ns <= 0:
         c.bad("duration_ns", f"must be > 0, got {cfg.duration_ns}")

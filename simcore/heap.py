@@ -20,8 +20,11 @@ objects. At mark start the collector snapshots live_bytes; everything allocated 
 is black, so bytes marked = live at mark start + allocated during mark (Go's hybrid barrier
 keeps everything reachable at the start). Sweeping then frees heap_alloc - marked.
 
-Memory seen by the OS (RSS) = heap pages in use + free pages not yet released + stacks +
-globals + runtime overhead + metadata.
+Memory the runtime has mapped and not released (Go's mappedReady, what GOMEMLIMIT limits) =
+heap pages in use + free pages not yet released + stacks + runtime overhead + heap metadata
+(metadata_fraction of the heap address space). Globals are the binary's data and BSS, which
+the runtime did not map and mappedReady does not count; the OS sees them, so RSS =
+mappedReady + globals.
 """
 
 from __future__ import annotations
@@ -38,9 +41,11 @@ OS_PAGE_BYTES = 4096
 # 4 MiB-aligned steps (pallocChunkPages = 512, src/runtime/mpagealloc.go).
 HEAP_ARENA_GROW_BYTES = 512 * PAGE_BYTES
 # SPAN_SLACK_FRACTION: after sweeping, spans that still hold a live object stay in use, so
-# heap pages in use exceed the live bytes by partially filled spans. A modelling
-# assumption (not a Go constant): 1/16 of the live bytes.
-SPAN_SLACK_FRACTION = 0.0625
+# heap pages in use exceed the live bytes by partially filled spans. Not a Go constant:
+# 1/32 of the marked bytes, from the Go twin (docs/fidelity.md), where
+# /memory/classes/heap/unused is 2.6-4.5 % of /memory/classes/heap/objects (medians per
+# workload, memory-limited runs) at the end of a run, cached spans' free slots included.
+SPAN_SLACK_FRACTION = 0.03125
 # TTL_BUCKET_NS: expiries are grouped into 1 ms buckets so the queue stays short.
 TTL_BUCKET_NS = 1_000_000
 
@@ -273,15 +278,19 @@ class Heap:
     # --- memory -------------------------------------------------------------------------
 
     def mapped_ready(self) -> int:
-        """Memory mapped and ready (Go's mappedReady): everything but released heap pages."""
-        return (self.mapped - self.released) + self.stacks + self.globals + self.runtime_base
+        """Memory the runtime mapped and did not release (Go's mappedReady, the total of
+        /memory/classes/total less .../heap/released): heap pages not released, stacks, the
+        runtime's own memory and the heap's metadata. Not globals (see the module doc)."""
+        return (self.mapped - self.released) + self.stacks + self.runtime_base + self.metadata()
 
     def metadata(self) -> int:
+        """Heap metadata (span structs, heap arena bitmaps): metadata_fraction of the heap
+        address space mapped, which keeps its metadata when pages are released."""
         return int(self.mapped * self.cost.metadata_fraction)
 
     def rss(self) -> int:
-        """Resident memory: heap pages not released, stacks, globals, runtime, metadata."""
-        return self.mapped_ready() + self.metadata()
+        """Resident memory: mappedReady plus the globals."""
+        return self.mapped_ready() + self.globals
 
     def scavenge(self, max_bytes: int) -> int:
         """Release up to max_bytes of free pages to the OS; return the bytes released."""

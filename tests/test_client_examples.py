@@ -105,14 +105,14 @@ def test_pool_allocates_less_than_its_twin() -> None:
 
 
 def test_many_goroutines_drive_assists() -> None:
-    s = run("many-goroutines-assists.yaml", "duration_ns=2s").summary
+    # The example's own 10 s: the first seconds are the heap's start-up transient.
+    s = run("many-goroutines-assists.yaml").summary
     c = s.gc_cpu
     gc = c.assist_ns + c.dedicated_ns + c.fractional_ns
     assert c.assist_ns >= 0.25 * gc  # assists are a large share of the GC's CPU
     assert c.idle_ns == 0  # no idle P, so no idle mark worker
     assert s.breakdown.assist_ns > 0 and s.peak_goroutines >= 2000
-    relaxed = run("many-goroutines-assists.yaml", "duration_ns=2s",
-                  "runtime.gogc=200").summary
+    relaxed = run("many-goroutines-assists.yaml", "runtime.gogc=200").summary
     assert relaxed.gc_cpu.assist_ns < c.assist_ns / 2
 
 

@@ -3,7 +3,7 @@
 Each scenario is tiny (a few Ps, one or a few goroutines, usually one GC cycle) and uses
 a cost model whose incidental costs are zero (goroutine creation, context switches,
 allocation, refills, page faults), so that latencies and pauses are exact sums of the inputs:
-a compute step of N ns takes exactly N ns, a pause is exactly stw_fixed + stw_per_p * P (+
+a compute step of N ns takes exactly N ns, a pause is exactly its fixed cost + stw_per_p * P (+
 stop_running when a goroutine had to be stopped), and the first GC of a cold start triggers
 exactly when heapLive reaches 3997696 bytes (reference §7.2).
 
@@ -45,11 +45,13 @@ from simcore import (
 from simcore.config import KIB, MIB, MS, SECOND
 
 # Every cost that would blur the arithmetic is zero; the GC's own costs are pinned here
-# (stw_fixed_ns=20000, stw_per_p_ns=3000, stop_running_ns=15000, scan_ns_per_byte=1.0), so
+# (stw_sweep_term_ns=20000, stw_mark_term_ns=8000, stw_per_p_ns=3000, stop_running_ns=15000,
+# scan_ns_per_byte=1.0), so
 # the arithmetic does not move when the defaults are recalibrated (docs/fidelity.md).
 ZERO_COST = CostModel(
     scan_ns_per_byte=1.0,
-    stw_fixed_ns=20_000,
+    stw_sweep_term_ns=20_000,
+    stw_mark_term_ns=8_000,
     stw_per_p_ns=3_000,
     stop_running_ns=15_000,
     goroutine_create_ns=0,
@@ -61,7 +63,8 @@ ZERO_COST = CostModel(
     heap_grow_ns_per_mib=0,
     sweep_ns_per_span=0,
 )
-STW_FIXED = ZERO_COST.stw_fixed_ns
+SWEEP_TERM = ZERO_COST.stw_sweep_term_ns
+MARK_TERM = ZERO_COST.stw_mark_term_ns
 STW_PER_P = ZERO_COST.stw_per_p_ns
 STOP_RUNNING = ZERO_COST.stop_running_ns
 
@@ -118,8 +121,9 @@ def config(steps: tuple[Step, ...] | list[Step], *, procs: int = 1, gogc: int = 
     )
 
 
-def pause_ns(procs: int, stopped_running: bool) -> int:
-    return STW_FIXED + STW_PER_P * procs + (STOP_RUNNING if stopped_running else 0)
+def pause_ns(procs: int, stopped_running: bool, fixed_ns: int) -> int:
+    """A pause: its fixed cost (SWEEP_TERM or MARK_TERM), the per-P cost, the stop."""
+    return fixed_ns + STW_PER_P * procs + (STOP_RUNNING if stopped_running else 0)
 
 
 # --- scheduling: latency is the sum of the steps --------------------------------------
@@ -313,8 +317,8 @@ def test_exactly_two_pauses_with_hand_computed_durations(procs: int) -> None:
     r = simulate(_gc_config(procs=procs))
     assert len(r.cycles) == 1
     c = r.cycles[0]
-    stw1 = pause_ns(procs, stopped_running=False)
-    stw2 = pause_ns(procs, stopped_running=True)
+    stw1 = pause_ns(procs, stopped_running=False, fixed_ns=SWEEP_TERM)
+    stw2 = pause_ns(procs, stopped_running=True, fixed_ns=MARK_TERM)
     assert c.stop_ns_sweep_term == 0
     assert c.stw_sweep_term_clock_ns == stw1
     assert c.stop_ns_mark_term == STOP_RUNNING
@@ -333,7 +337,8 @@ def test_exactly_two_pauses_with_hand_computed_durations(procs: int) -> None:
 def test_pause_has_no_stop_cost_when_nothing_runs() -> None:
     """Requests allocate 64 KiB and then block on I/O for 50 ms; arrivals 1 ms apart. The
     61st arrival triggers the GC and blocks at once, and mark (a few hundred us of work on an
-    otherwise idle P) ends with nothing running: both pauses are 20000 + 3000 ns."""
+    otherwise idle P) ends with nothing running: the pauses are 20000 + 3000 ns (sweep
+    termination) and 8000 + 3000 ns (mark termination)."""
     r = simulate(config([alloc_large(), io(50 * MS)], open_loop=arrivals(70, 1 * MS),
                         duration_ns=100 * MS))
     assert len(r.cycles) == 1
@@ -341,8 +346,9 @@ def test_pause_has_no_stop_cost_when_nothing_runs() -> None:
     assert c.start_ns == 61 * MS
     assert c.heap_start_bytes == FIRST_TRIGGER
     assert c.stop_ns_sweep_term == c.stop_ns_mark_term == 0
-    assert c.stw_sweep_term_clock_ns == c.stw_mark_term_clock_ns == pause_ns(1, False)
-    assert r.pauses.count == 2 and r.pauses.sum_ns == 2 * pause_ns(1, False)
+    assert c.stw_sweep_term_clock_ns == pause_ns(1, False, SWEEP_TERM) == 23_000
+    assert c.stw_mark_term_clock_ns == pause_ns(1, False, MARK_TERM) == 11_000
+    assert r.pauses.count == 2 and r.pauses.sum_ns == 34_000
     # Nothing ran during mark, so an idle worker did all of it: no assists, no user time.
     assert c.assist_cpu_ns == 0
     assert c.idle_cpu_ns > 0
@@ -359,9 +365,9 @@ def test_stw1_charges_the_stop_of_a_goroutine_running_elsewhere() -> None:
     assert len(r.cycles) == 1
     c = r.cycles[0]
     assert c.start_ns == 61 * MS and c.heap_start_bytes == FIRST_TRIGGER
-    assert c.stw_mark_term_clock_ns == pause_ns(2, stopped_running=True)  # passes today
+    assert c.stw_mark_term_clock_ns == pause_ns(2, stopped_running=True, fixed_ns=MARK_TERM)
     assert c.stop_ns_sweep_term == STOP_RUNNING
-    assert c.stw_sweep_term_clock_ns == pause_ns(2, stopped_running=True)
+    assert c.stw_sweep_term_clock_ns == pause_ns(2, stopped_running=True, fixed_ns=SWEEP_TERM)
 
 
 def test_peak_heap_alloc_is_the_real_peak() -> None:
@@ -388,14 +394,14 @@ def _bucket(boundaries: tuple[float, ...], ns: int) -> int:
 
 def test_histograms_use_the_runtime_metrics_layout() -> None:
     """163 edges, 162 counts; each sample lands in the bucket holding its value: pauses of
-    23 us and 38 us, a latency of 3456789 ns."""
+    23 us and 26 us, a latency of 3456789 ns."""
     r = simulate(_gc_config())
     for h in (r.latency, r.pauses, r.sched_latency):
         assert len(h.boundaries_seconds) == 163 and len(h.counts) == 162
         assert list(h.boundaries_seconds) == pytest.approx(_metrics_boundaries(), rel=1e-12)
     b = r.pauses.boundaries_seconds
     want = [0] * 162
-    for pause in (pause_ns(1, False), pause_ns(1, True)):
+    for pause in (pause_ns(1, False, SWEEP_TERM), pause_ns(1, True, MARK_TERM)):
         want[_bucket(b, pause)] += 1
     assert list(r.pauses.counts) == want
     assert b[_bucket(b, 23_000)] == pytest.approx(20_480e-9)  # [20.48 us, 24.576 us)
@@ -533,7 +539,9 @@ def test_cpu_booked_but_not_yet_spent_is_not_counted() -> None:
                           baseline_heap=BaselineHeap(live_bytes=7 * MIB, object_bytes=64),
                           globals_bytes=0),
         # the cost model this repro was found with (before the docs/fidelity.md calibration)
-        cost=CostModel(scan_ns_per_byte=1.0, stw_fixed_ns=20_000, runtime_base_bytes=8 * MIB),
+        # (one fixed cost for both pauses then; no metadata counted against the limit)
+        cost=CostModel(scan_ns_per_byte=1.0, stw_sweep_term_ns=20_000, stw_mark_term_ns=20_000,
+                       stw_per_p_ns=3_000, runtime_base_bytes=8 * MIB, metadata_fraction=0.0),
         duration_ns=20 * MS)
     for duration in (15 * MS, 20 * MS, 40 * MS):
         g = simulate(cfg.replace(duration_ns=duration)).summary.gc_cpu
@@ -551,8 +559,8 @@ def test_gctrace_line_of_the_first_cycle() -> None:
     assert m is not None, line
     assert m["n"] == "1"
     assert m["t"] == "0.006"  # started at 6.000 ms
-    # STW #1 = 23 us -> "0.023"; STW #2 = 38 us -> "0.038"; CPU = clock * 1 P.
-    assert (m["a"], m["c"], m["d"], m["h"]) == ("0.023", "0.038", "0.023", "0.038")
+    # STW #1 = 23 us -> "0.023"; STW #2 = 26 us -> "0.026"; CPU = clock * 1 P.
+    assert (m["a"], m["c"], m["d"], m["h"]) == ("0.023", "0.026", "0.023", "0.026")
     assert m["h0"] == str(FIRST_TRIGGER >> 20) == "3"
     assert m["h1"] == str(c.heap_end_bytes >> 20)
     assert m["h2"] == str(c.heap_marked_bytes >> 20)
@@ -672,8 +680,8 @@ def test_idle_program_gets_forced_gc_every_two_minutes() -> None:
     assert FORCE_PERIOD < first.start_ns <= FORCE_PERIOD + 100 * MS  # + a sysmon tick
     assert first.gctrace.startswith("GC forced\ngc 1 @120.0")
     # Nothing runs in an idle program: nothing to stop.
-    assert first.stw_sweep_term_clock_ns == pause_ns(2, False)
-    assert first.stw_mark_term_clock_ns == pause_ns(2, False)
+    assert first.stw_sweep_term_clock_ns == pause_ns(2, False, SWEEP_TERM)
+    assert first.stw_mark_term_clock_ns == pause_ns(2, False, MARK_TERM)
 
 
 @pytest.mark.parametrize(("procs", "slowdown"), [

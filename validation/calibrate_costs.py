@@ -20,15 +20,15 @@ scan_ns_per_byte (mark CPU per byte of scan work)
     workload is about half scannable, so scannable and noscan bytes are collinear and the
     data cannot separate them.
 
-stw_fixed_ns, stw_per_p_ns (the pause once the world is stopped)
-    gosim pauses twice per cycle for stop + fixed + per_p x GOMAXPROCS, the same for both
-    pauses. For each configuration, y = the mean of the medians of gctrace's two STW clock
-    times (sweep termination, mark termination) over the window's cycles; the median of y
-    over the configurations at each GOMAXPROCS (1 and 2 here); a line through those,
-    least squares constrained to non-negative costs, is reported. Adopted: stw_fixed_ns =
-    the GOMAXPROCS=1 median less one stw_per_p_ns, stw_per_p_ns unchanged — on a 2-vCPU
-    machine the step from 1 to 2 Ps is the cost of waking the other (busy) vCPU, which does
-    not extrapolate as a per-P cost.
+stw_sweep_term_ns, stw_mark_term_ns, stw_per_p_ns (the pauses once the world is stopped)
+    gosim's sweep-termination pause is stop + stw_sweep_term_ns + per_p x GOMAXPROCS, its
+    mark-termination pause stop + stw_mark_term_ns + per_p x GOMAXPROCS. For each
+    configuration, the medians of gctrace's two STW clock times over the window's cycles;
+    per GOMAXPROCS, the median over the configurations. stw_per_p_ns: the slope of a line
+    through the mark-termination medians (non-negative least squares). The fixed costs:
+    each pause's median at GOMAXPROCS=1 less one stw_per_p_ns. Sweep termination's larger
+    step from 1 to 2 Ps is, on a 2-vCPU machine, the cost of waking the other (busy) vCPU,
+    which stop_running_ns models and which does not extrapolate as a per-P cost.
 
 stop_running_ns (stopping a running goroutine)
     Not fitted: the quantiles of /sched/pauses/stopping/gc:seconds per GOMAXPROCS are
@@ -45,6 +45,10 @@ alloc_ns_per_object, alloc_ns_per_byte, write_barrier_slowdown (user CPU)
     workers) for the overheads gosim does not charge (timerfd, netpoll). w is chosen on a
     grid by the smallest squared error; the others by non-negative least squares. Reported
     with residuals; applied only with --apply-alloc (see docs/fidelity.md for why not).
+
+runtime_base_bytes, metadata_fraction (memory counted against GOMEMLIMIT)
+    A line through the memory-limited configurations' non-heap memory against their heap
+    mapped (fit_runtime_base).
 
 The output (stdout, and --json) gives the fitted values, each configuration's x, y and
 residual, and a CostModel with the fitted values for validation.compare --cost.
@@ -316,34 +320,38 @@ def fit_stw(groups: list[GroupData], base: CostModel) -> dict[str, Any]:
                     if v is not None]
             q[f"stopping_p{int(qq * 100)}_s"] = statistics.median(vals) if vals else None
         by_p[procs].update(q)
-    # y = fixed + per_p x GOMAXPROCS, least squares through the median y at each GOMAXPROCS
-    # (medians: a few configurations have pauses ten times the others), both >= 0.
-    fixed = per_p = None
+    # Each pause = its fixed cost + per_p x GOMAXPROCS (+ stop_running_ns when a goroutine
+    # had to be stopped). per_p: the slope of the mark-termination medians over GOMAXPROCS
+    # (a line through the median at each GOMAXPROCS, non-negative; medians, as a few
+    # configurations have pauses ten times the others). Mark termination, not sweep
+    # termination: on this 2-vCPU machine sweep termination at GOMAXPROCS=2 also pays for
+    # waking the other, busy vCPU (stop_running_ns), which is not a per-P cost that
+    # extrapolates to 8 or 64 Ps (docs/fidelity.md). The fixed costs: each pause's median at
+    # GOMAXPROCS=1 (nothing else to stop or wake) less one per_p.
+    per_p = float(base.stw_per_p_ns) * 1e-9
     if len(by_p) >= 2:
-        fixed, per_p = fit_line_nonneg([float(k) for k in by_p],
-                                       [d["mean_s"] for d in by_p.values()])
-    elif 1 in by_p:
-        fixed, per_p = max(0.0, by_p[1]["mean_s"] - base.stw_per_p_ns * 1e-9), \
-            base.stw_per_p_ns * 1e-9
-    for p in out_pts:
-        if fixed is not None and per_p is not None:
-            pred = fixed + per_p * p["gomaxprocs"]
-            p["fit_s"] = pred
-            p["residual"] = (pred - p["mean_s"]) / p["mean_s"] if p["mean_s"] else None
-    for procs, d in by_p.items():
-        if fixed is not None and per_p is not None:
-            d["fit_s"] = fixed + per_p * procs
-    # What is adopted: the fixed cost from GOMAXPROCS=1 alone (nothing else to stop or wake),
-    # the per-P cost left as it is. On this 2-vCPU machine the only other GOMAXPROCS is 2,
-    # and its extra pause is the cost of waking the other, busy vCPU, not a per-P cost that
-    # extrapolates to 8 or 64 Ps (docs/fidelity.md).
-    adopted_fixed = None
+        _, per_p = fit_line_nonneg([float(k) for k in by_p],
+                                   [d["stw2_median_s"] for d in by_p.values()])
+    sweep = mark = None
     if 1 in by_p:
-        adopted_fixed = max(0.0, by_p[1]["mean_s"] - base.stw_per_p_ns * 1e-9) * 1e9
-    return {"line_fixed_ns": None if fixed is None else fixed * 1e9,
-            "line_per_p_ns": None if per_p is None else per_p * 1e9,
-            "stw_fixed_ns": adopted_fixed, "stw_per_p_ns": float(base.stw_per_p_ns),
-            "stop_running_ns": None, "by_gomaxprocs": by_p, "points": out_pts}
+        sweep = max(0.0, by_p[1]["stw1_median_s"] - per_p)
+        mark = max(0.0, by_p[1]["stw2_median_s"] - per_p)
+    for p in out_pts:
+        if sweep is not None and mark is not None:
+            p["fit1_s"] = sweep + per_p * p["gomaxprocs"]
+            p["fit2_s"] = mark + per_p * p["gomaxprocs"]
+            p["residual"] = (p["fit1_s"] - p["stw1_median_s"]) / p["stw1_median_s"] \
+                if p["stw1_median_s"] else None
+            p["residual2"] = (p["fit2_s"] - p["stw2_median_s"]) / p["stw2_median_s"] \
+                if p["stw2_median_s"] else None
+    for procs, d in by_p.items():
+        if sweep is not None and mark is not None:
+            d["fit1_s"] = sweep + per_p * procs
+            d["fit2_s"] = mark + per_p * procs
+    return {"stw_sweep_term_ns": None if sweep is None else sweep * 1e9,
+            "stw_mark_term_ns": None if mark is None else mark * 1e9,
+            "stw_per_p_ns": per_p * 1e9, "stop_running_ns": None, "by_gomaxprocs": by_p,
+            "points": out_pts}
 
 
 def fit_user(groups: list[GroupData]) -> dict[str, Any]:
@@ -378,32 +386,38 @@ def fit_user(groups: list[GroupData]) -> dict[str, Any]:
 
 
 def fit_runtime_base(groups: list[GroupData]) -> dict[str, Any]:
-    """runtime_base_bytes: gosim's mapped-and-ready memory is heap + stacks + globals +
-    runtime_base_bytes, and the memory-limit goal is what is left of GOMEMLIMIT after it.
-    For each memory-limited configuration (where it matters), the non-heap memory at the
-    end of the run (/memory/classes/total minus every /memory/classes/heap/ class) less the
-    globals; the median over them."""
+    """runtime_base_bytes and metadata_fraction: gosim's mappedReady (what GOMEMLIMIT limits)
+    is the heap not released + stacks + runtime_base_bytes + metadata_fraction x the heap
+    mapped, so the non-heap part is runtime_base_bytes + metadata_fraction x heap. For each
+    memory-limited configuration (where it matters), y = the non-heap memory at the end of
+    the run (/memory/classes/total less every /memory/classes/heap/ class: metadata, OS
+    stacks, other, profiling), x = the heap mapped and not released (the /memory/classes/heap/
+    classes but released), medians over the repeats; a line through them, both >= 0."""
     pts = []
     for g in groups:
         if g.runs[0]["spec"].get("gomemlimit_bytes") is None:
             continue
-        vals = []
+        ys, xs = [], []
         for r in g.runs:
             e = (r.get("program") or {}).get("end_metrics") or {}
             total = e.get("/memory/classes/total:bytes")
             if total is None:
                 continue
             heap = sum(v for k, v in e.items() if k.startswith("/memory/classes/heap/"))
-            vals.append(float(total) - heap - float(e.get("/gc/scan/globals:bytes", 0)))
-        if vals:
-            heap_mapped = statistics.median(
-                sum(v for k, v in ((r.get("program") or {}).get("end_metrics") or {}).items()
-                    if k.startswith("/memory/classes/heap/") and "released" not in k)
-                for r in g.runs)
-            pts.append({"key": g.key, "non_heap_bytes": statistics.median(vals),
-                        "heap_mapped_bytes": heap_mapped})
-    base = statistics.median(p["non_heap_bytes"] for p in pts) if pts else None
-    return {"runtime_base_bytes": base, "points": pts}
+            ys.append(float(total) - heap)
+            xs.append(float(sum(v for k, v in e.items()
+                                if k.startswith("/memory/classes/heap/") and "released" not in k)))
+        if ys:
+            pts.append({"key": g.key, "non_heap_bytes": statistics.median(ys),
+                        "heap_mapped_bytes": statistics.median(xs)})
+    base = frac = None
+    if len(pts) >= 2:
+        base, frac = fit_line_nonneg([p["heap_mapped_bytes"] for p in pts],
+                                     [p["non_heap_bytes"] for p in pts])
+        for p in pts:
+            p["fit_bytes"] = base + frac * p["heap_mapped_bytes"]
+            p["residual"] = (p["fit_bytes"] - p["non_heap_bytes"]) / p["non_heap_bytes"]
+    return {"runtime_base_bytes": base, "metadata_fraction": frac, "points": pts}
 
 
 def calibrate(runs: list[dict[str, Any]], base: CostModel | None = None,
@@ -418,11 +432,14 @@ def calibrate(runs: list[dict[str, Any]], base: CostModel | None = None,
         "scan_ns_per_byte": round(scan["scan_ns_per_byte" if scan_target == "cpu"
                                        else "scan_ns_per_byte_clock"], 3),
     }
-    if stw["stw_fixed_ns"] is not None:
-        fitted["stw_fixed_ns"] = int(round(stw["stw_fixed_ns"], -2))
+    if stw["stw_sweep_term_ns"] is not None:
+        fitted["stw_sweep_term_ns"] = int(round(stw["stw_sweep_term_ns"], -2))
+        fitted["stw_mark_term_ns"] = int(round(stw["stw_mark_term_ns"], -2))
+        fitted["stw_per_p_ns"] = int(round(stw["stw_per_p_ns"], -2))
 
     if mem["runtime_base_bytes"] is not None:
         fitted["runtime_base_bytes"] = int(round(mem["runtime_base_bytes"] / 65536) * 65536)
+        fitted["metadata_fraction"] = round(mem["metadata_fraction"], 4)
     if apply_alloc:
         fitted["alloc_ns_per_object"] = round(user["alloc_ns_per_object"], 2)
         fitted["alloc_ns_per_byte"] = round(user["alloc_ns_per_byte"], 4)
@@ -452,25 +469,25 @@ def report(out: dict[str, Any]) -> str:
         lines.append(f"    {p['key']:<44} work {p['x_work_bytes'] / 2**20:8.1f} MiB  "
                      f"cpu {p['y_mark_cpu_s'] * 1e3:7.1f} ms  (a={p['availability']:.2f})  "
                      f"{p['ns_per_byte']:.2f} ns/B  resid {100 * p['residual']:+.0f} %")
-    fx, pp = t["line_fixed_ns"], t["line_per_p_ns"]
-    lines += ["", "STW: mean of the two pause medians = fixed + per_p x GOMAXPROCS "
-                  "(through the medians per GOMAXPROCS, non-negative)",
-              f"  line: stw_fixed_ns {'–' if fx is None else f'{fx:.0f}'}  stw_per_p_ns "
-              f"{'–' if pp is None else f'{pp:.0f}'}  (not adopted: GOMAXPROCS=2's extra is "
-              "this VM waking its other vCPU)",
-              f"  adopted: stw_fixed_ns {t['stw_fixed_ns']:.0f} from GOMAXPROCS=1, stw_per_p_ns "
-              f"kept at {t['stw_per_p_ns']:.0f}; stop_running_ns kept (stopping quantiles below)"]
+    lines += ["", "STW: each pause = its fixed cost + stw_per_p_ns x GOMAXPROCS; per-P cost "
+                  "from the mark-termination medians per GOMAXPROCS, fixed costs from "
+                  "GOMAXPROCS=1",
+              f"  stw_sweep_term_ns {t['stw_sweep_term_ns']:.0f}  stw_mark_term_ns "
+              f"{t['stw_mark_term_ns']:.0f}  stw_per_p_ns {t['stw_per_p_ns']:.0f}; "
+              "stop_running_ns kept (stopping quantiles below)"]
     for procs, d in t["by_gomaxprocs"].items():
         sq = ", ".join(f"{k.split('_')[1]} {d[k] * 1e6:.1f}" for k in d
                        if k.startswith("stopping_") and d[k] is not None)
         lines.append(f"    P={procs} ({d['configurations']:.0f} configurations): sweep-termination "
-                     f"median {d['stw1_median_s'] * 1e6:.1f} µs, mark-termination "
-                     f"{d['stw2_median_s'] * 1e6:.1f} µs, mean {d['mean_s'] * 1e6:.1f} µs "
-                     f"(fit {d.get('fit_s', 0) * 1e6:.1f}); stopping (µs) {sq}")
-    res = [p["residual"] for p in t["points"] if p.get("residual") is not None]
-    if res:
-        lines.append(f"    residuals: median {100 * statistics.median(res):+.0f} %, "
-                     f"rms {100 * math.sqrt(statistics.fmean(r * r for r in res)):.0f} %")
+                     f"median {d['stw1_median_s'] * 1e6:.1f} µs (fit "
+                     f"{d.get('fit1_s', 0) * 1e6:.1f}), mark-termination "
+                     f"{d['stw2_median_s'] * 1e6:.1f} µs (fit {d.get('fit2_s', 0) * 1e6:.1f}); "
+                     f"stopping (µs) {sq}")
+    for name, key in (("sweep termination", "residual"), ("mark termination", "residual2")):
+        res = [p[key] for p in t["points"] if p.get(key) is not None]
+        if res:
+            lines.append(f"    {name} residuals: median {100 * statistics.median(res):+.0f} %, "
+                         f"rms {100 * math.sqrt(statistics.fmean(r * r for r in res)):.0f} %")
     lines += ["", "user CPU (x availability) - compute = (objects/s x ns_obj + bytes/s x ns_byte)"
               " x (1 + w x mark duty) + wake-ups/s x ns_wake",
               f"  alloc_ns_per_object {u['alloc_ns_per_object']:.2f}  alloc_ns_per_byte "
@@ -482,11 +499,14 @@ def report(out: dict[str, Any]) -> str:
                      f"  resid {100 * (p['residual'] or 0):+.0f} %")
     m = out["memory"]
     if m["runtime_base_bytes"] is not None:
-        lines += ["", "runtime_base_bytes: median non-heap memory less globals, memory-limited "
-                      f"configurations: {m['runtime_base_bytes'] / 2**20:.2f} MiB"]
+        lines += ["", "non-heap memory = runtime_base_bytes + metadata_fraction x heap mapped "
+                      "(memory-limited configurations): "
+                      f"{m['runtime_base_bytes'] / 2**20:.2f} MiB + "
+                      f"{m['metadata_fraction']:.4f} x heap"]
         for p in m["points"]:
             lines.append(f"    {p['key']:<44} non-heap {p['non_heap_bytes'] / 2**20:6.2f} MiB  "
-                         f"(heap mapped {p['heap_mapped_bytes'] / 2**20:.0f} MiB)")
+                         f"(heap mapped {p['heap_mapped_bytes'] / 2**20:.0f} MiB)  fit "
+                         f"{p['fit_bytes'] / 2**20:6.2f}  resid {100 * p['residual']:+.1f} %")
     lines += ["", "fitted: " + ", ".join(f"{k}={v}" for k, v in out["fitted"].items())]
     return "\n".join(lines) + "\n"
 

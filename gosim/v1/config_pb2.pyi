@@ -243,7 +243,7 @@ class BaselineHeap(_message.Message):
     def __init__(self, live_bytes: _Optional[int] = ..., object_bytes: _Optional[int] = ..., scannable_fraction: _Optional[float] = ..., churn_bytes_per_s: _Optional[float] = ...) -> None: ...
 
 class CostModel(_message.Message):
-    __slots__ = ("alloc_ns_per_object", "alloc_ns_per_byte", "refill_ns", "large_alloc_ns", "heap_grow_ns_per_mib", "scan_ns_per_byte", "noscan_mark_fraction", "write_barrier_slowdown", "stw_fixed_ns", "stw_per_p_ns", "stop_running_ns", "sweep_ns_per_span", "scavenge_ns_per_page", "goroutine_create_ns", "context_switch_ns", "runtime_base_bytes", "metadata_fraction")
+    __slots__ = ("alloc_ns_per_object", "alloc_ns_per_byte", "refill_ns", "large_alloc_ns", "heap_grow_ns_per_mib", "scan_ns_per_byte", "noscan_mark_fraction", "write_barrier_slowdown", "stw_sweep_term_ns", "stw_mark_term_ns", "stw_per_p_ns", "stop_running_ns", "sweep_ns_per_span", "scavenge_ns_per_page", "goroutine_create_ns", "context_switch_ns", "runtime_base_bytes", "metadata_fraction")
     ALLOC_NS_PER_OBJECT_FIELD_NUMBER: _ClassVar[int]
     ALLOC_NS_PER_BYTE_FIELD_NUMBER: _ClassVar[int]
     REFILL_NS_FIELD_NUMBER: _ClassVar[int]
@@ -252,7 +252,8 @@ class CostModel(_message.Message):
     SCAN_NS_PER_BYTE_FIELD_NUMBER: _ClassVar[int]
     NOSCAN_MARK_FRACTION_FIELD_NUMBER: _ClassVar[int]
     WRITE_BARRIER_SLOWDOWN_FIELD_NUMBER: _ClassVar[int]
-    STW_FIXED_NS_FIELD_NUMBER: _ClassVar[int]
+    STW_SWEEP_TERM_NS_FIELD_NUMBER: _ClassVar[int]
+    STW_MARK_TERM_NS_FIELD_NUMBER: _ClassVar[int]
     STW_PER_P_NS_FIELD_NUMBER: _ClassVar[int]
     STOP_RUNNING_NS_FIELD_NUMBER: _ClassVar[int]
     SWEEP_NS_PER_SPAN_FIELD_NUMBER: _ClassVar[int]
@@ -269,7 +270,8 @@ class CostModel(_message.Message):
     scan_ns_per_byte: float
     noscan_mark_fraction: float
     write_barrier_slowdown: float
-    stw_fixed_ns: int
+    stw_sweep_term_ns: int
+    stw_mark_term_ns: int
     stw_per_p_ns: int
     stop_running_ns: int
     sweep_ns_per_span: int
@@ -278,4 +280,4 @@ class CostModel(_message.Message):
     context_switch_ns: int
     runtime_base_bytes: int
     metadata_fraction: float
-    def __init__(self, alloc_ns_per_object: _Optional[float] = ..., alloc_ns_per_byte: _Optional[float] = ..., refill_ns: _Optional[int] = ..., large_alloc_ns: _Optional[int] = ..., heap_grow_ns_per_mib: _Optional[int] = ..., scan_ns_per_byte: _Optional[float] = ..., noscan_mark_fraction: _Optional[float] = ..., write_barrier_slowdown: _Optional[float] = ..., stw_fixed_ns: _Optional[int] = ..., stw_per_p_ns: _Optional[int] = ..., stop_running_ns: _Optional[int] = ..., sweep_ns_per_span: _Optional[int] = ..., scavenge_ns_per_page: _Optional[int] = ..., goroutine_create_ns: _Optional[int] = ..., context_switch_ns: _Optional[int] = ..., runtime_base_bytes: _Optional[int] = ..., metadata_fraction: _Optional[float] = ...) -> None: ...
+    def __init__(self, alloc_ns_per_object: _Optional[float] = ..., alloc_ns_per_byte: _Optional[float] = ..., refill_ns: _Optional[int] = ..., large_alloc_ns: _Optional[int] = ..., heap_grow_ns_per_mib: _Optional[int] = ..., scan_ns_per_byte: _Optional[float] = ..., noscan_mark_fraction: _Optional[float] = ..., write_barrier_slowdown: _Optional[float] = ..., stw_sweep_term_ns: _Optional[int] = ..., stw_mark_term_ns: _Optional[int] = ..., stw_per_p_ns: _Optional[int] = ..., stop_running_ns: _Optional[int] = ..., sweep_ns_per_span: _Optional[int] = ..., scavenge_ns_per_page: _Optional[int] = ..., goroutine_create_ns: _Optional[int] = ..., context_switch_ns: _Optional[int] = ..., runtime_base_bytes: _Optional[int] = ..., metadata_fraction: _Optional[float] = ...) -> None: ...
