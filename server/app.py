@@ -71,6 +71,7 @@ class ServerOptions:
     max_attempts: int = 2  # starts of a job before a crash during its run marks it FAILED
     simulate_target: str = "simcore:simulate"
     worker_memory_bytes: int = 0  # RLIMIT_AS per worker process; 0 = none
+    cluster: str | None = None  # Dask scheduler for sweeps (else $GOSIM_DASK_SCHEDULER, else local)
 
 
 class ConfigurationError(Exception):
@@ -148,10 +149,11 @@ class GosimServer:
                                 max_attempts=opts.max_attempts,
                                 max_page_bytes=lim.max_message_bytes // 2)
         await self._jobs.start()
-        # Sweeps: sweeps.sqlite3 next to the job store; engine from $GOSIM_DASK_SCHEDULER or a
-        # local pool of `workers` processes, created on first use.
+        # Sweeps: sweeps.sqlite3 next to the job store; engine from --cluster, else
+        # $GOSIM_DASK_SCHEDULER, else a local pool of `workers` processes, made on first use.
         sweep_store = await asyncio.to_thread(SweepStore, opts.data_dir)
-        self._sweeps = SweepManager(sweep_store, lim, simulate_target=opts.simulate_target)
+        self._sweeps = SweepManager(sweep_store, lim, simulate_target=opts.simulate_target,
+                                    cluster=opts.cluster)
         await self._sweeps.start()
 
         interceptors = [TokenAuthInterceptor(opts.token)] if opts.token else []

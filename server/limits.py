@@ -50,6 +50,8 @@ class Limits:
     max_wall_time_ns: int = 3600 * _SECOND  # 0 = no limit
     workers: int = dataclasses.field(default_factory=lambda: os.cpu_count() or 1)
     max_trace_spans: int = 1_000_000
+    max_sweep_points: int = 10_000  # points in one sweep (SweepService)
+    max_sweep_runs: int = 100_000  # simulations in one sweep: points x replications
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,13 @@ def add_serve_arguments(ap: argparse.ArgumentParser) -> None:
     lim.add_argument("--max-wall-time-ns", type=int, default=_DEFAULTS.max_wall_time_ns,
                      help="0 = no limit")
     lim.add_argument("--max-trace-spans", type=int, default=_DEFAULTS.max_trace_spans)
+    lim.add_argument("--max-sweep-points", type=int, default=_DEFAULTS.max_sweep_points)
+    lim.add_argument("--max-sweep-runs", type=int, default=_DEFAULTS.max_sweep_runs)
     lim.add_argument("--worker-memory-bytes", type=int, default=0,
                      help="address-space limit of each worker process (default 0 = none)")
+    ap.add_argument("--cluster", default=None, metavar="ADDR",
+                    help="run sweeps on this Dask scheduler (tcp://host:8786; default "
+                         "$GOSIM_DASK_SCHEDULER, else a local process pool); needs gosim[cluster]")
     ap.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     # For tests: which simulate function the workers call ("module:function").
     ap.add_argument("--simulate-target", default="simcore:simulate", help=argparse.SUPPRESS)
@@ -73,7 +78,8 @@ def add_serve_arguments(ap: argparse.ArgumentParser) -> None:
 def options_from_args(ns: argparse.Namespace) -> ServerOptions:
     for flag in ("workers", "max_concurrent_jobs", "max_gomaxprocs", "max_message_bytes",
                  "max_attempts", "max_duration_ns", "max_expected_events",
-                 "max_expected_requests", "max_goroutines", "max_series_samples"):
+                 "max_expected_requests", "max_goroutines", "max_series_samples",
+                 "max_sweep_points", "max_sweep_runs"):
         if getattr(ns, flag) < 1:
             raise ConfigurationError(f"--{flag.replace('_', '-')} must be >= 1")
     for flag in ("max_wall_time_ns", "max_trace_spans", "worker_memory_bytes"):
@@ -95,12 +101,14 @@ def options_from_args(ns: argparse.Namespace) -> ServerOptions:
         max_wall_time_ns=ns.max_wall_time_ns,
         workers=ns.workers,
         max_trace_spans=ns.max_trace_spans,
+        max_sweep_points=ns.max_sweep_points,
+        max_sweep_runs=ns.max_sweep_runs,
     )
     return ServerOptions(
         host=ns.host, port=ns.port, data_dir=ns.data_dir or default_data_dir(), limits=limits,
         token=token, tls_cert=ns.tls_cert, tls_key=ns.tls_key, insecure=ns.insecure,
         grace_s=ns.grace, max_attempts=ns.max_attempts, simulate_target=ns.simulate_target,
-        worker_memory_bytes=ns.worker_memory_bytes)
+        worker_memory_bytes=ns.worker_memory_bytes, cluster=ns.cluster)
 
 
 async def run_server(opts: ServerOptions) -> int:

@@ -392,13 +392,16 @@ class Collector:
     def assist(self, g: G, nbytes: int, pid: int) -> int:
         """gcAssistAlloc for g (on P pid) after allocating nbytes during mark; returns the
         assist CPU ns."""
-        if self.phase != PHASE_MARK or self.limiter.limiting:
+        if self.phase != PHASE_MARK:
             return 0
         # gcResetMarkState zeroes every G's gcAssistBytes at each cycle start.
         credit = g.credit if g.epoch == self.epoch else 0
         g.epoch = self.epoch
         credit -= nbytes
-        if credit >= 0:
+        if credit >= 0 or self.limiter.limiting:
+            # In credit; or the CPU limiter is on, and gcAssistAlloc returns at once: the
+            # debt stays (mallocgc's deductAssistCredit charged it) and is paid by the first
+            # allocation after the limiter turns off.
             g.credit = credit
             return 0
         p = self.pacer

@@ -241,10 +241,19 @@ class ClosedLoop:
 
 @dataclass(frozen=True)
 class WorkerGroup:
-    """`count` long-lived goroutines, each running `program` in a loop for the whole run."""
+    """`count` long-lived goroutines, each running `program` in a loop for the whole run.
+
+    period_ns 0: each iteration starts when the previous one ends. period_ns > 0: iteration
+    k starts at k x period_ns (from the goroutine's start), like a loop paced by a
+    time.Ticker that owes its work: a goroutine that is done early sleeps until its next
+    tick, one that is late (slowed by assists, the scheduler or a long step) starts the next
+    iteration at once until it has caught up, so it does the program period_ns apart on
+    average whatever its own delays.
+    """
 
     count: int
     program: Program
+    period_ns: int = 0
 
 
 @dataclass(frozen=True)
@@ -350,6 +359,10 @@ class CostModel:
     goroutine_create_ns: int = 300
     # A goroutine switch on a P (gogo/mcall, runqueue ops).
     context_switch_ns: int = 150
+    # CPU to wake a goroutine from a timer or the network poller (netpoll, ready, findRunnable
+    # on the woken side): paid by the goroutine when an io_wait ends, when a paced worker's
+    # tick comes, and by a request at its arrival. 0: not charged.
+    wakeup_ns: int = 0
     # The runtime's own memory that is neither heap, stacks nor heap metadata (runtime
     # structures, OS thread stacks, profiling buckets), present from the start; counted in
     # mappedReady, so against GOMEMLIMIT. 4 MiB: fitted in docs/fidelity.md with
@@ -542,9 +555,12 @@ def validate(cfg: SimConfig) -> SimConfig:
         if g.count < 1:
             c.bad(f"workload.workers[{i}].count", f"must be >= 1, got {g.count}")
         _check_program(c, f"workload.workers[{i}].program", g.program)
-        if not any(s.compute is not None or s.io_wait is not None for s in g.program.steps):
+        c.nonneg(f"workload.workers[{i}].period_ns", g.period_ns)
+        if g.period_ns <= 0 and not any(s.compute is not None or s.io_wait is not None
+                                        for s in g.program.steps):
             c.bad(f"workload.workers[{i}].program.steps",
-                  "a worker loops for ever, so it needs a compute or io_wait step")
+                  "a worker loops for ever, so it needs a compute or io_wait step "
+                  "(or a period_ns)")
     # A pool holds one kind of object (the model keeps one size per pool).
     kinds: dict[str, tuple[int, bool, str]] = {}
     progs = [("workload.request", w.request)] + [

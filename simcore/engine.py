@@ -71,11 +71,13 @@ class _Run:
         self.req_ops = compile_program(w.request, streams, heap, "request", pools)
         self.req_stack = w.request.stack_bytes
         self.workers = [(compile_program(g.program, streams, heap, f"workers[{i}]", pools),
-                         g.count, g.program.stack_bytes) for i, g in enumerate(w.workers)]
+                         g.count, g.program.stack_bytes, g.period_ns)
+                        for i, g in enumerate(w.workers)]
         self.m = m = Machine(env, n, heap, stats, cost.alloc_ns_per_object,
                              cost.alloc_ns_per_byte, cost.refill_ns, cost.large_alloc_ns,
                              cost.sweep_ns_per_span, cost.goroutine_create_ns,
                              cost.context_switch_ns, len(pools))
+        m.wakeup_ns = cost.wakeup_ns
         self.coll = coll = Collector(env, cfg, m, heap, stats, hooks.cycle)
         # one_event_per_step turns off lazy completions and arrival batching: the reference
         # against which tests check that those optimisations change nothing.
@@ -187,9 +189,12 @@ class _Run:
             for c in range(w.closed_loop.clients):
                 Timeout(env, self.think.draw(), c).callbacks.append(
                     self._client_issue)
-        for ops, count, stack in self.workers:
+        for ops, count, stack, period in self.workers:
             for _ in range(count):
-                self.m.spawn(ops, G_WORKER, stack, False)
+                g = self.m.spawn(ops, G_WORKER, stack, False)
+                if period > 0:
+                    g.period = period
+                    g.next_tick = env.ns
         if self.churn_op is not None:
             Timeout(env, CHURN_TICK_NS).callbacks.append(self._churn)
         Timeout(env, 0).callbacks.append(self._sample)
@@ -216,7 +221,7 @@ class _Run:
             if m.n_lazy:
                 m.settle(now)
             stats.arrived += 1
-            m.spawn(ops, G_REQUEST, stack, True)
+            m.spawn(ops, G_REQUEST, stack, True, woken=True)
             t = arrivals.next_after(now)
             if not 0 <= t < self.duration:
                 return
@@ -232,7 +237,7 @@ class _Run:
             self.m.settle(self.env.ns)
         self.stats.arrived += 1
         self.m.spawn(self.req_ops, G_REQUEST, self.req_stack, True,
-                     client=ev._value)
+                     client=ev._value, woken=True)
 
     def _client_done(self, client: int, now: int) -> None:
         assert self.think is not None

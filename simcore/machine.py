@@ -90,8 +90,10 @@ class G:
         "held_scan",
         "iter_start",
         "kind",
+        "next_tick",
         "ops",
         "pc",
+        "period",
         "pool_objs",
         "ready_ns",
         "record",
@@ -139,6 +141,11 @@ class G:
         self.client = -1  # closed-loop client index, or -1
         self.stw_since = -1
         self.iter_start = now
+        # A paced worker (WorkerGroup.period_ns > 0): its period (ns) and when its next
+        # iteration is due (absolute ns; -1: not paced). Set by the engine at spawn,
+        # next_tick advanced by _exec at the end of each iteration.
+        self.period = 0
+        self.next_tick = -1
 
 
 class P:
@@ -226,6 +233,9 @@ class Machine:
         self.large_alloc_ns = large_alloc_ns
         self.create_ns = create_ns
         self.switch_ns = switch_ns
+        # CPU to wake a goroutine from a timer or the network poller (CostModel.wakeup_ns);
+        # set by the engine.
+        self.wakeup_ns = 0
         self.trigger = 1 << 63  # cached heap trigger (collector updates it)
         # Counts of Ps by state and the time integrals over them (acct()).
         self.n_running = 0
@@ -273,13 +283,14 @@ class Machine:
     # --- making goroutines runnable ----------------------------------------------------
 
     def spawn(self, ops: tuple[Op, ...], kind: int, stack_used: int, record: bool,
-              client: int = -1) -> G:
-        """newproc: a new goroutine, readied into a P's runnext."""
+              client: int = -1, woken: bool = False) -> G:
+        """newproc: a new goroutine, readied into a P's runnext. woken: it is started by a
+        timer or network wake-up (an arrival), whose CPU (wakeup_ns) it pays first."""
         now = self.env.ns
         g = G(self.next_gid, ops, kind, now, stack_used, record)
         self.next_gid += 1
         g.client = client
-        g.user_left = float(self.create_ns)
+        g.user_left = float(self.create_ns + (self.wakeup_ns if woken else 0))
         self.gs += 1
         self.heap.stacks += g.stack_alloc
         self.coll.stack_scan += stack_used
@@ -357,6 +368,14 @@ class Machine:
                     # One iteration is over: what it allocated for its own use is garbage.
                     self._release(g)
                     g.pc = 0
+                    if g.next_tick >= 0:
+                        # Paced: sleep to the next tick, or start at once if behind.
+                        g.next_tick += g.period
+                        g.iter_start = now
+                        if g.next_tick > now:
+                            self._block(p, g, now, g.next_tick - now)
+                            return
+                        continue
                     if g.iter_start == now:
                         g.user_left = 1.0  # a loop of zero-time steps still takes time
                         break
@@ -492,6 +511,7 @@ class Machine:
         if self.n_lazy:
             self.settle(now)
         g.t_io += now - g.ready_ns
+        g.user_left += self.wakeup_ns
         self.ready(g, now, new=False)
 
     def _finish(self, p: P, g: G, now: int) -> None:

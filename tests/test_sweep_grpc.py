@@ -14,10 +14,12 @@ from server_helpers import (
     quota_subjects,
     small_config,
     start_server,
+    stub_for,
     wait_until,
 )
 
 from gosim.v1 import simulator_pb2, sweep_pb2, sweep_pb2_grpc
+from server.limits import Limits
 from server.store import QUEUED
 from server.sweep.store import SweepStore
 
@@ -231,4 +233,28 @@ def test_plan_streams_steps_and_answers(tmp_path: Path) -> None:
         assert "above the server limit" in ans.evaluated[0].reason
     finally:
         ch.close()
+        bg.stop()
+
+
+def test_sweep_limits_are_the_servers_and_reported(tmp_path: Path) -> None:
+    """max_sweep_points / max_sweep_runs come from the server's Limits (gosim serve's
+    --max-sweep-* flags) and GetModelInfo reports them."""
+    bg = start_server(tmp_path, limits=Limits(workers=1, max_sweep_points=3, max_sweep_runs=4))
+    ch, stub = _stub(bg.target)
+    sim_ch, sim = stub_for(bg.target)
+    try:
+        info = sim.GetModelInfo(simulator_pb2.GetModelInfoRequest(), timeout=5)
+        assert (info.limits.max_sweep_points, info.limits.max_sweep_runs) == (3, 4)
+        with pytest.raises(grpc.RpcError) as err:
+            stub.Sweep(sweep_pb2.SweepRequest(spec=_gogc_spec([50, 100, 150, 200])), timeout=10)
+        assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert quota_subjects(err.value) == ["max_sweep_points"]
+        two = _gogc_spec([50, 100])
+        two.replications = 3  # 6 simulations > 4
+        with pytest.raises(grpc.RpcError) as err:
+            stub.Sweep(sweep_pb2.SweepRequest(spec=two), timeout=10)
+        assert quota_subjects(err.value) == ["max_sweep_runs"]
+    finally:
+        ch.close()
+        sim_ch.close()
         bg.stop()

@@ -262,8 +262,9 @@ def test_steady_workload_mapping() -> None:
     assert alloc.scannable_fraction == 0.25
     assert alloc.lifetime is Lifetime.TTL
     assert alloc.ttl_ns == pytest.approx(0.5e9, rel=1e-6)  # ring / rate
-    io = group.program.steps[-1].io_wait
-    assert io is not None and 0 < io.duration_ns.value <= 2_000_000
+    # Paced like the twin (allocate what is owed at every tick): period_ns, no sleep step.
+    assert group.period_ns == 2_000_000
+    assert all(s.io_wait is None for s in group.program.steps)
     # The ring's slot arrays (8 bytes per slot, all pointers) are the baseline heap.
     b = cfg.workload.baseline_heap
     assert b.live_bytes == 20 * MIB // 128 * 8
@@ -305,7 +306,7 @@ def test_leak_and_memlimit_and_idle_mapping() -> None:
 
 
 def test_matrix_shape() -> None:
-    full = runner.matrix(quick=False)
+    full = runner.matrix(quick=False, settled=False)
     assert {r.gomaxprocs for r in full} == {1, 2}
     assert {str(r.gogc) for r in full} == {"50", "100", "200", "off"}
     assert any(r.gomemlimit_bytes for r in full) and any(not r.gomemlimit_bytes for r in full)
@@ -318,6 +319,30 @@ def test_matrix_shape() -> None:
     for r in full:
         if r.gomemlimit_bytes:
             assert r.gomemlimit_bytes > 6 * MIB
+    three = runner.matrix(quick=False, repeat=3, only={"idle"}, settled=False)
+    assert [r.repeat for r in three] == [0, 0, 1, 1, 2, 2]  # repeat by repeat
+
+
+def test_settle_starts_the_window_after_the_setups_cycles() -> None:
+    """A low-rate configuration's window starts SETTLE_CYCLES (gosim-predicted) cycles in
+    and holds WINDOW_MIN_CYCLES; a fast one keeps its flags; leak and quick runs are left."""
+    full = {r.name: r for r in runner.matrix(quick=False, only={"pool", "leak"}, procs={1},
+                                             settled=False)}
+    slow = full["pool-full-p1-gogc200-limnone-poolon-r0"]
+    fast = full["pool-full-p1-gogc50-limnone-pooloff-r0"]
+    rate = runner.predicted_cycles_per_s(slow)
+    assert rate is not None and rate < 0.5
+    s = runner.settle(slow)
+    warm, dur = s.flags["warmup-ms"], s.flags["duration-ms"]
+    assert warm >= runner.SETTLE_CYCLES / rate * 1000 > slow.flags["warmup-ms"]
+    assert dur - warm >= runner.WINDOW_MIN_CYCLES / rate * 1000
+    assert s.name == slow.name and s.gogc == slow.gogc
+    f = runner.settle(fast)
+    assert (f.flags["warmup-ms"], f.flags["duration-ms"]) == (2000, 20_000)
+    leak = full["leak-full-p1-gogc200-limnone-r0"]
+    assert runner.settle(leak) is leak
+    quick = runner.matrix(quick=True, only={"pool"})[0]
+    assert runner.settle(quick) is quick
 
 
 # --- a real run ---------------------------------------------------------------------------

@@ -31,9 +31,11 @@ GOPATH under validation/.cache (git-ignored).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import itertools
 import json
+import math
 import os
 import resource
 import signal
@@ -213,14 +215,71 @@ def memory_limit_for(mode: str, flags: dict[str, Any]) -> int:
     return int(live * 1.5) + 6 * MIB
 
 
+# The window of a full run of a steady-state mode starts SETTLE_CYCLES GC cycles after the
+# twin's setup and lasts at least WINDOW_MIN_CYCLES cycles (and at least the flags'
+# warm-up and window). Why: Go's pacer sets each trigger from the largest cons/mark of the
+# last four cycles (reference §7), and the setup (building the heap at full speed) leaves
+# a large one. In the twin's runs the first five cycles after the setup trigger early:
+# pool at GOMAXPROCS=1, GOGC=100 triggers at 28 MB for cycles 4-8 and at 33 MB from cycle
+# 9 (goal 33 MB), so a fixed 2 s warm-up measured the start-up at low cycle rates
+# (docs/fidelity.md). The spacing is predicted by simulating the configuration with gosim;
+# it only sets how long the twin runs. leak is not settled (its memory limit depends on
+# the run's length, and its heap never settles); idle has no heap-triggered cycles.
+SETTLE_CYCLES = 6
+WINDOW_MIN_CYCLES = 5
+SETTLED_MODES = ("steady", "server", "pool", "memlimit")
+PREDICT_S = 60
+
+
+def predicted_cycles_per_s(spec: RunSpec) -> float | None:
+    """gosim's cycle rate for the run's workload and settings (default cost model), over
+    PREDICT_S simulated seconds or the run's length if longer."""
+    from simcore import simulate
+    from validation import workloads
+
+    flags = dict(spec.flags)
+    flags["duration-ms"] = max(int(flags["duration-ms"]), PREDICT_S * 1000)
+    cfg = getattr(workloads, spec.mode)(flags, spec.gomaxprocs, spec.gogc,
+                                        spec.gomemlimit_bytes)
+    res = simulate(cfg)
+    heap = [c for c in res.cycles if c.kind.value != "time"]
+    if len(heap) < 3:
+        return None
+    return (len(heap) - 1) / ((heap[-1].start_ns - heap[0].start_ns) / 1e9)
+
+
+def settle(spec: RunSpec, cache: dict[str, float | None] | None = None) -> RunSpec:
+    """The run with its warm-up and length stretched as SETTLE_CYCLES says. cache holds the
+    predicted rates by configuration (the repeats of one are alike)."""
+    if spec.quick or spec.mode not in SETTLED_MODES:
+        return spec
+    key = spec.name.rsplit("-r", 1)[0]
+    if cache is not None and key in cache:
+        rate = cache[key]
+    else:
+        rate = predicted_cycles_per_s(spec)
+        if cache is not None:
+            cache[key] = rate
+    if not rate:
+        return spec
+    warm0 = int(spec.flags.get("warmup-ms", 0))
+    window0 = int(spec.flags["duration-ms"]) - warm0
+    warm = max(warm0, math.ceil(SETTLE_CYCLES / rate * 10) * 100)
+    window = max(window0, math.ceil(WINDOW_MIN_CYCLES / rate * 10) * 100)
+    return dataclasses.replace(spec, flags={**spec.flags, "warmup-ms": warm,
+                                            "duration-ms": warm + window})
+
+
 def matrix(quick: bool, repeat: int = 1, only: set[str] | None = None,
-           procs: set[int] | None = None) -> list[RunSpec]:
+           procs: set[int] | None = None, settled: bool = True) -> list[RunSpec]:
     """The runs: GOMAXPROCS 1 and 2, GOGC 50/100/200/off, GOMEMLIMIT set and not.
 
     GOGC=off runs only with a memory limit (without one the heap just grows: no cycles to
     compare, and a request server's latency explodes on page faults). idle runs only at
     GOGC=100 (the periodic GC does not depend on GOGC, and GOGC=off disables it). memlimit
     always sets the limit. pool runs with and without sync.Pool. --quick keeps a handful.
+    settled: stretch the full runs' windows (settle). The runs come repeat by repeat (every
+    configuration once, then again), so an interrupted matrix is still a whole one.
     """
     flags_by_mode = QUICK_FLAGS if quick else FULL_FLAGS
     runs: list[RunSpec] = []
@@ -250,7 +309,7 @@ def matrix(quick: bool, repeat: int = 1, only: set[str] | None = None,
         add("leak", 1, 100, False)
         add("pool", 1, 100, False, use_pool=True)
         add("pool", 1, 100, False, use_pool=False)
-        return runs
+        return sorted(runs, key=lambda r: r.repeat)
     for procs in (1, 2):
         for mode in ("steady", "server", "leak"):
             for gogc, limit in itertools.product((50, 100, 200), (False, True)):
@@ -261,7 +320,10 @@ def matrix(quick: bool, repeat: int = 1, only: set[str] | None = None,
         for gogc, use_pool in itertools.product((50, 100, 200), (True, False)):
             add("pool", procs, gogc, False, use_pool=use_pool)
         add("idle", procs, 100, False)
-    return runs
+    if settled:
+        rates: dict[str, float | None] = {}
+        runs = [settle(r, rates) for r in runs]
+    return sorted(runs, key=lambda r: r.repeat)
 
 
 # --------------------------------------------------------------------------------------
@@ -451,12 +513,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-other-busy", type=float, default=0.10,
                     help="flag a run contended above this share of the machine used by others")
     ap.add_argument("--list", action="store_true", help="print the runs and exit")
+    ap.add_argument("--no-settle", action="store_true",
+                    help="keep the flags' warm-up and length (see SETTLE_CYCLES)")
     args = ap.parse_args(argv)
     only = {m.strip() for m in args.only.split(",") if m.strip()} or None
     if only and not only <= set(MODES):
         ap.error(f"unknown mode(s) {sorted(only - set(MODES))}; modes are {', '.join(MODES)}")
     procs = {int(p) for p in args.procs.split(",") if p.strip()} or None
-    runs = matrix(args.quick, args.repeat, only, procs)
+    runs = matrix(args.quick, args.repeat, only, procs, settled=not args.no_settle)
     total_s = sum(r.duration_s() for r in runs)
     if args.list:
         for r in runs:

@@ -161,7 +161,6 @@ def _workers_config(mode: str, flags: dict[str, Any] | None, gomaxprocs: int,
     slots = int(f["ring-live-bytes"]) // size // n
     steps: list[Step] = []
     batch = rate / n * tick / SECOND
-    est_ns = 0.0
     if batch > 0:
         if slots > 0 and rate > 0:
             ttl = int(slots * size * n / rate * SECOND)
@@ -171,7 +170,6 @@ def _workers_config(mode: str, flags: dict[str, Any] | None, gomaxprocs: int,
             alloc = Allocate(bytes=Distribution.constant(batch), object_sizes=(ObjectSize(size),),
                              scannable_fraction=sf, lifetime=Lifetime.REQUEST)
         steps.append(Step(allocate=alloc))
-        est_ns += batch / size * cost.alloc_ns_per_object + batch * cost.alloc_ns_per_byte
     lbatch = leak / n * tick / SECOND
     if lbatch > 0:
         steps.append(Step(allocate=Allocate(
@@ -182,14 +180,12 @@ def _workers_config(mode: str, flags: dict[str, Any] | None, gomaxprocs: int,
             bytes=Distribution.constant(lbatch / size / (LEAK_CHUNK_SLOTS - 1) * chunk),
             object_sizes=(ObjectSize(chunk),), scannable_fraction=1.0,
             lifetime=Lifetime.FOREVER)))
-        est_ns += lbatch / size * cost.alloc_ns_per_object + lbatch * cost.alloc_ns_per_byte
-    # Go sleeps to the next tick boundary (its period is the tick); gosim's worker sleeps
-    # after allocating, so the allocation's expected cost comes off the wait.
-    steps.append(Step(io_wait=IOWait(Distribution.constant(max(0.0, tick - est_ns)))))
+    # Go allocates what it owes at each tick and sleeps to the next tick boundary, so its
+    # rate holds whatever its assists cost: a worker paced by period_ns (WorkerGroup).
     ring_arrays = n * slots * 8
     w = _workload(mode, f, baseline_heap=_baseline(f, ring_arrays, slots * 8),
                   workers=(WorkerGroup(count=n, program=Program(
-                      steps=tuple(steps), stack_bytes=GOROUTINE_STACK_BYTES)),),
+                      steps=tuple(steps), stack_bytes=GOROUTINE_STACK_BYTES), period_ns=tick),),
                   globals_bytes=globals_bytes)
     return _sim(f, runtime_config(gomaxprocs, gogc, gomemlimit_bytes), w, cost)
 

@@ -186,7 +186,7 @@ class GetModelInfoResponse(_message.Message):
     def __init__(self, gosim_version: _Optional[str] = ..., go_version: _Optional[str] = ..., default_cost_model: _Optional[_Union[_config_pb2.CostModel, _Mapping]] = ..., default_config: _Optional[_Union[_config_pb2.SimConfig, _Mapping]] = ..., limits: _Optional[_Union[ServerLimits, _Mapping]] = ...) -> None: ...
 
 class ServerLimits(_message.Message):
-    __slots__ = ("max_duration_ns", "max_expected_events", "max_expected_requests", "max_gomaxprocs", "max_goroutines", "max_concurrent_jobs", "max_message_bytes", "max_series_samples", "max_wall_time_ns", "workers", "max_trace_spans")
+    __slots__ = ("max_duration_ns", "max_expected_events", "max_expected_requests", "max_gomaxprocs", "max_goroutines", "max_concurrent_jobs", "max_message_bytes", "max_series_samples", "max_wall_time_ns", "workers", "max_trace_spans", "max_sweep_points", "max_sweep_runs")
     MAX_DURATION_NS_FIELD_NUMBER: _ClassVar[int]
     MAX_EXPECTED_EVENTS_FIELD_NUMBER: _ClassVar[int]
     MAX_EXPECTED_REQUESTS_FIELD_NUMBER: _ClassVar[int]
@@ -198,6 +198,8 @@ class ServerLimits(_message.Message):
     MAX_WALL_TIME_NS_FIELD_NUMBER: _ClassVar[int]
     WORKERS_FIELD_NUMBER: _ClassVar[int]
     MAX_TRACE_SPANS_FIELD_NUMBER: _ClassVar[int]
+    MAX_SWEEP_POINTS_FIELD_NUMBER: _ClassVar[int]
+    MAX_SWEEP_RUNS_FIELD_NUMBER: _ClassVar[int]
     max_duration_ns: int
     max_expected_events: int
     max_expected_requests: int
@@ -209,4 +211,6 @@ class ServerLimits(_message.Message):
     max_wall_time_ns: int
     workers: int
     max_trace_spans: int
-    def __init__(self, max_duration_ns: _Optional[int] = ..., max_expected_events: _Optional[int] = ..., max_expected_requests: _Optional[int] = ..., max_gomaxprocs: _Optional[int] = ..., max_goroutines: _Optional[int] = ..., max_concurrent_jobs: _Optional[int] = ..., max_message_bytes: _Optional[int] = ..., max_series_samples: _Optional[int] = ..., max_wall_time_ns: _Optional[int] = ..., workers: _Optional[int] = ..., max_trace_spans: _Optional[int] = ...) -> None: ...
+    max_sweep_points: int
+    max_sweep_runs: int
+    def __init__(self, max_duration_ns: _Optional[int] = ..., max_expected_events: _Optional[int] = ..., max_expected_requests: _Optional[int] = ..., max_gomaxprocs: _Optional[int] = ..., max_goroutines: _Optional[int] = ..., max_concurrent_jobs: _Optional[int] = ..., max_message_bytes: _Optional[int] = ..., max_series_samples: _Optional[int] = ..., max_wall_time_ns: _Optional[int] = ..., workers: _Optional[int] = ..., max_trace_spans: _Optional[int] = ..., max_sweep_points: _Optional[int] = ..., max_sweep_runs: _Optional[int] = ...) -> None: ...

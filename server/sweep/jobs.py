@@ -55,8 +55,6 @@ from server.sweep.store import SweepRow, SweepStore
 
 log = logging.getLogger("gosim.sweeps")
 
-MAX_SWEEP_POINTS = 10_000  # points in one sweep
-MAX_SWEEP_RUNS = 100_000  # simulations in one sweep (points x replications)
 MAX_LABEL = 256
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -133,18 +131,19 @@ class SweepManager:
     # -- RPC operations
 
     def _validate(self, spec: sweep_pb2.SweepSpec) -> specmod.Expansion:
+        max_points, max_runs = self.limits.max_sweep_points, self.limits.max_sweep_runs
         n = specmod.count_points(spec)
-        if n > MAX_SWEEP_POINTS:
+        if n > max_points:
             raise errors.resource_exhausted(
                 "max_sweep_points", f"the sweep has {n} points, above the server limit "
-                                    f"max_sweep_points={MAX_SWEEP_POINTS}")
+                                    f"max_sweep_points={max_points}")
         runs = n * specmod.replications_of(spec)
-        if runs > MAX_SWEEP_RUNS:
+        if runs > max_runs:
             raise errors.resource_exhausted(
                 "max_sweep_runs", f"the sweep needs {runs} simulations, above the server limit "
-                                  f"max_sweep_runs={MAX_SWEEP_RUNS}")
+                                  f"max_sweep_runs={max_runs}")
         try:
-            exp = specmod.expand(spec, max_points=MAX_SWEEP_POINTS)
+            exp = specmod.expand(spec, max_points=max_points)
         except specmod.SpecError as e:
             raise errors.invalid_argument(
                 [(f"spec.{p}", r) for p, r in e.violations], "invalid sweep") from None

@@ -326,25 +326,17 @@ def _boundary(s: _Search, ref: specmod.FieldRef, start: float, *, feasible_low: 
     best: sweep_pb2.PlanStep | None = st if st.feasible else None
     fail: sweep_pb2.PlanStep | None = None if st.feasible else st
     toward_fail, toward_pass = (grow, shrink) if feasible_low else (shrink, grow)
+    # Gallop away from the one side known so far (a pass: toward failing values; a failure:
+    # toward passing ones) until the other side is found or the range ends.
     k = 0
-    while fail is None and best is not None and s.can_continue():  # find a failure
-        nx = clamp(toward_fail(best.point.coordinates[0].number, k))
+    while (best is None) != (fail is None) and s.can_continue():
+        have = best if best is not None else fail
+        assert have is not None
+        step = toward_fail if best is not None else toward_pass
+        nx = clamp(step(have.point.coordinates[0].number, k))
         k += 1
-        if nx == best.point.coordinates[0].number:
-            break  # at the bound: everything in range passes
-        st = ev(nx)
-        if st is None:
-            break
-        if st.feasible:
-            best = st
-        else:
-            fail = st
-    k = 0
-    while best is None and fail is not None and s.can_continue():  # find a pass
-        nx = clamp(toward_pass(fail.point.coordinates[0].number, k))
-        k += 1
-        if nx == fail.point.coordinates[0].number:
-            break  # at the bound: nothing in range passes
+        if nx == have.point.coordinates[0].number:
+            break  # at the bound: the whole range is on one side
         st = ev(nx)
         if st is None:
             break

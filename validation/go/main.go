@@ -41,6 +41,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"runtime/trace"
 	"syscall"
 	"time"
 )
@@ -64,6 +65,7 @@ type config struct {
 	warmupMs   int64  // SimConfig.warmup_ns / 1e6
 	seed       uint64 // SimConfig.seed (the streams differ; only the distributions match)
 	sampleMs   int64  // metrics sampler period (0 = off); no gosim field
+	traceFile  string // runtime/trace execution trace of the run after setup ("" = none)
 	// The cache: Workload.baseline_heap.
 	cacheLiveBytes         int64   // live_bytes
 	cacheObjectBytes       int     // object_bytes
@@ -142,6 +144,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.warmupMs, "warmup-ms", c.warmupMs, "start of the measurement window (gosim warmup_ns)")
 	fs.Uint64Var(&c.seed, "seed", c.seed, "random seed (arrivals, compute and I/O samples)")
 	fs.Int64Var(&c.sampleMs, "sample-ms", c.sampleMs, "metrics sampler period in ms, 0 = off")
+	fs.StringVar(&c.traceFile, "trace", c.traceFile, "write a runtime/trace execution trace of the run after setup to this file (diagnosis; perturbs the run)")
 	fs.Int64Var(&c.cacheLiveBytes, "cache-live-bytes", c.cacheLiveBytes, "long-lived cache (baseline_heap.live_bytes)")
 	fs.IntVar(&c.cacheObjectBytes, "cache-object-bytes", c.cacheObjectBytes, "cache entry size (baseline_heap.object_bytes)")
 	fs.Float64Var(&c.cacheScannableFraction, "cache-scannable-fraction", c.cacheScannableFraction, "fraction of cache entries with pointers")
@@ -284,8 +287,22 @@ func main() {
 	if cfg.cacheChurnBytesPerS > 0 {
 		go r.cache.churn(r, cfg.cacheChurnBytesPerS)
 	}
+	if cfg.traceFile != "" {
+		f, err := os.Create(cfg.traceFile)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "gosimtwin: -trace:", err)
+			os.Exit(2)
+		}
+		defer f.Close()
+	}
 	go r.openWindow()
 	engine.run(r) // returns at the end of the run (or on a signal), after closing the window
+	if cfg.traceFile != "" {
+		trace.Stop()
+	}
 	r.report()
 }
 
