@@ -77,3 +77,23 @@ def test_trace_spans_limit_applies_only_with_a_trace() -> None:
     with pytest.raises(LimitExceeded) as e:
         check(cfg_with(trace_duration_ns=10**6, trace_max_spans=10**6), lim)
     assert e.value.limit == "max_trace_spans"
+
+
+def test_serve_flags_set_the_sweep_limits_and_the_cluster() -> None:
+    """`gosim serve --max-sweep-points/--max-sweep-runs/--cluster` reach ServerOptions;
+    a limit below 1 is refused naming the flag."""
+    import argparse
+
+    from server.app import ConfigurationError
+    from server.main import add_serve_arguments, options_from_args
+
+    ap = argparse.ArgumentParser()
+    add_serve_arguments(ap)
+    opts = options_from_args(ap.parse_args(
+        ["--max-sweep-points", "7", "--max-sweep-runs", "21", "--cluster", "tcp://h:8786"]))
+    assert (opts.limits.max_sweep_points, opts.limits.max_sweep_runs) == (7, 21)
+    assert opts.cluster == "tcp://h:8786"
+    default = options_from_args(ap.parse_args([]))
+    assert default.cluster is None and default.limits.max_sweep_points == 10_000
+    with pytest.raises(ConfigurationError, match="--max-sweep-runs"):
+        options_from_args(ap.parse_args(["--max-sweep-runs", "0"]))

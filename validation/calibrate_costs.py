@@ -138,7 +138,8 @@ def group_data(key: str, runs: list[dict[str, Any]]) -> GroupData:
         if mode in ("server", "pool"):
             rate = float(cfg.get("rate-per-s", 0))
             compute = rate * float(cfg.get("compute-ns", 0)) * 1e-9
-            wake = 2 * rate
+            # gosim charges wakeup_ns at each arrival and at the end of each io_wait
+            wake = rate * (2 if float(cfg.get("io-ns", 0)) > 0 else 1)
         elif mode in ("steady", "memlimit", "leak"):
             compute = 0.0
             wake = int(cfg.get("goroutines", 1)) * 1e9 / float(cfg.get("tick-ns", 1e6))
@@ -385,6 +386,37 @@ def fit_user(groups: list[GroupData]) -> dict[str, Any]:
             "points": out_pts}
 
 
+def fit_wakeup(groups: list[GroupData], base: CostModel) -> dict[str, Any]:
+    """wakeup_ns, the CPU of one timer or netpoll wake-up, with the allocation costs held at
+    the cost model's: per configuration, y = user CPU per second x availability - the
+    requests' compute - the allocation cost at the cost model's rates (x (1 + the
+    write-barrier slowdown x mark duty)); x = wake-ups per second as gosim charges them (each
+    arrival, each io_wait's end, each paced worker's tick); least squares through the
+    origin. Residuals are of the whole user CPU."""
+    pts, xs, ys = [], [], []
+    for g in groups:
+        if (g.user_cpu_per_s is None or g.availability is None or not g.wakeups_per_s
+                or g.alloc_objects_per_s is None or g.mark_duty is None
+                or g.cycles < MIN_CYCLES):
+            continue
+        user = g.user_cpu_per_s * g.availability
+        alloc = (g.alloc_objects_per_s * base.alloc_ns_per_object
+                 + (g.alloc_bytes_per_s or 0.0) * base.alloc_ns_per_byte) * 1e-9 * (
+            1 + base.write_barrier_slowdown * g.mark_duty)
+        xs.append(g.wakeups_per_s)
+        ys.append(user - g.compute_per_s - alloc)
+        pts.append({"key": g.key, "user_cpu_per_s": user, "wakeups_per_s": g.wakeups_per_s,
+                    "other_s_per_s": g.compute_per_s + alloc})
+    if not pts:
+        return {"wakeup_ns": None, "points": []}
+    w = max(0.0, fit_through_origin(xs, ys))
+    for p in pts:
+        p["fit"] = p["other_s_per_s"] + w * p["wakeups_per_s"]
+        p["residual"] = (p["fit"] - p["user_cpu_per_s"]) / p["user_cpu_per_s"]
+    return {"wakeup_ns": w * 1e9, "points": pts,
+            "rms_residual": math.sqrt(statistics.fmean(p["residual"] ** 2 for p in pts))}
+
+
 def fit_runtime_base(groups: list[GroupData]) -> dict[str, Any]:
     """runtime_base_bytes and metadata_fraction: gosim's mappedReady (what GOMEMLIMIT limits)
     is the heap not released + stacks + runtime_base_bytes + metadata_fraction x the heap
@@ -428,6 +460,7 @@ def calibrate(runs: list[dict[str, Any]], base: CostModel | None = None,
     stw = fit_stw([g for g in groups if g.mode != "idle"], base)
     user = fit_user([g for g in groups if g.mode != "idle"])
     mem = fit_runtime_base(groups)
+    wake = fit_wakeup([g for g in groups if g.mode != "idle"], base)
     fitted = {
         "scan_ns_per_byte": round(scan["scan_ns_per_byte" if scan_target == "cpu"
                                        else "scan_ns_per_byte_clock"], 3),
@@ -447,7 +480,7 @@ def calibrate(runs: list[dict[str, Any]], base: CostModel | None = None,
     cost = dataclasses.replace(base, **fitted)
     return {"base": dataclasses.asdict(base), "fitted": fitted, "scan_target": scan_target,
             "cost_model": dataclasses.asdict(cost), "scan": scan, "stw": stw, "user": user,
-            "memory": mem,
+            "memory": mem, "wakeup": wake,
             "groups": len(groups), "runs": len(runs),
             "simcore_sources": compare.simcore_fingerprint()}
 
@@ -497,6 +530,16 @@ def report(out: dict[str, Any]) -> str:
     for p in u["points"]:
         lines.append(f"    {p['key']:<44} user {p['user_cpu_per_s']:.3f} s/s  fit {p['fit']:.3f}"
                      f"  resid {100 * (p['residual'] or 0):+.0f} %")
+    wk = out.get("wakeup") or {}
+    if wk.get("wakeup_ns") is not None:
+        lines += ["", "wakeup_ns (user CPU x availability - compute - allocation at the cost "
+                      "model's rates = wake-ups/s x wakeup_ns)",
+                  f"  wakeup_ns {wk['wakeup_ns']:.0f}  rms residual "
+                  f"{100 * wk['rms_residual']:.0f} %"]
+        for p in wk["points"]:
+            lines.append(f"    {p['key']:<44} user {p['user_cpu_per_s']:.3f} s/s  fit "
+                         f"{p['fit']:.3f}  wake-ups {p['wakeups_per_s']:.0f}/s  resid "
+                         f"{100 * p['residual']:+.0f} %")
     m = out["memory"]
     if m["runtime_base_bytes"] is not None:
         lines += ["", "non-heap memory = runtime_base_bytes + metadata_fraction x heap mapped "

@@ -6,8 +6,10 @@
 
 Runs are grouped by configuration (the result name without its repeat number, e.g.
 steady-full-p1-gogc100-limnone); each figure of a group is the **median over its
-repeats**. Each group is simulated once (seed 1) with validation.workloads.for_run and the
-cost model (CostModel() defaults, or --cost FILE.json), and compared on:
+repeats** — over its uncontended repeats when at least two were not flagged `contended`
+(the tables' n column then reads "3 (2)": three runs, two used). Each group is simulated
+once (seed 1) with validation.workloads.for_run and the cost model (CostModel() defaults,
+or --cost FILE.json), and compared on:
 
     metric          measured (real Go)                          target (issue 6)
     cycles/s        rate of the cycles that ended in the window  +-10 % (relative)
@@ -431,7 +433,13 @@ class GroupResult:
 def compare_group(key: str, runs: list[dict[str, Any]], cost: CostModel | None = None,
                   contention: bool = True) -> GroupResult:
     figs = [measured_figures(r) for r in runs]
-    meas = median_figures(figs)
+    # The median of the uncontended repeats when there are at least two of them (the
+    # repeats column still counts every run, and "contended" how many were set aside).
+    clean = [f for f in figs if not f.get("contended")]
+    meas = median_figures(clean if len(clean) >= 2 else figs)
+    meas["repeats"] = len(figs)
+    meas["contended"] = sum(bool(f.get("contended")) for f in figs)
+    meas["used_repeats"] = len(clean) if len(clean) >= 2 else len(figs)
     avail = meas.get("availability") if contention else None
     # the median run (by cycles/s) stands for the group's flags and globals
     t0 = time.monotonic()
@@ -544,7 +552,8 @@ def markdown_wide(results: list[GroupResult]) -> str:
     lines = [head, "|" + "---|" * (3 + len(_WIDE))]
     for g in results:
         cells = {c.metric: c for c in g.cells}
-        row = [g.key, str(g.measured.get("repeats")),
+        n, used = g.measured.get("repeats"), g.measured.get("used_repeats")
+        row = [g.key, f"{n} ({used})" if used is not None and used != n else str(n),
                "–" if g.availability is None else f"{g.availability:.2f}"]
         for m, _ in _WIDE:
             c = cells[m]

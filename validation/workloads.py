@@ -58,6 +58,7 @@ _COMMON = {
     "duration-ms": 10_000, "warmup-ms": 1_000, "seed": 1, "sample-ms": 10,
     "cache-live-bytes": 0, "cache-object-bytes": 256, "cache-scannable-fraction": 0.5,
     "cache-churn-bytes-per-s": 0.0, "idle-goroutines": 0,
+    "trace": "",  # diagnosis only: a runtime/trace file (no gosim field)
 }
 _WORKERS = {
     "goroutines": 2, "alloc-bytes-per-s": 64.0 * MIB, "object-bytes": 64,
