@@ -12,7 +12,14 @@ from pathlib import Path
 
 import grpc
 import pytest
-from server_helpers import REAL, long_config, small_config, start_server, wait_until
+from server_helpers import (
+    REAL,
+    long_config,
+    self_signed,
+    small_config,
+    start_server,
+    wait_until,
+)
 
 import simcore
 from clients.client import (
@@ -245,38 +252,9 @@ def test_token(tmp_path: Path) -> None:
         server.stop()
 
 
-def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
 def test_tls_with_a_root_certificate_and_token(tmp_path: Path) -> None:
     pytest.importorskip("cryptography")
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path)
     server = start_server(tmp_path / "data", target=REAL, workers=1, token=TOKEN,
                           tls_cert=cert, tls_key=key)
     try:
