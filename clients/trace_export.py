@@ -40,6 +40,7 @@ _CATEGORY = {
     SpanKind.ASSIST: "gc",
     SpanKind.DEDICATED: "gc",
     SpanKind.IDLE_MARK: "gc",
+    SpanKind.FRACTIONAL: "gc",
     SpanKind.STW_SWEEP_TERM: "stw",
     SpanKind.MARK: "gc",
     SpanKind.STW_MARK_TERM: "stw",
@@ -51,6 +52,7 @@ _COLOUR = {
     SpanKind.ASSIST: "bad",
     SpanKind.DEDICATED: "thread_state_iowait",
     SpanKind.IDLE_MARK: "thread_state_sleeping",
+    SpanKind.FRACTIONAL: "thread_state_iowait",
     SpanKind.STW_SWEEP_TERM: "terrible",
     SpanKind.MARK: "thread_state_iowait",
     SpanKind.STW_MARK_TERM: "terrible",
@@ -67,6 +69,7 @@ def span_name(span: TraceSpan) -> str:
     return {
         SpanKind.DEDICATED: "dedicated mark worker",
         SpanKind.IDLE_MARK: "idle mark worker",
+        SpanKind.FRACTIONAL: "fractional mark worker",
         SpanKind.STW_SWEEP_TERM: "STW sweep termination",
         SpanKind.MARK: "mark phase",
         SpanKind.STW_MARK_TERM: "STW mark termination",

@@ -12,9 +12,10 @@ A cycle follows src/runtime/mgc.go (reference §5):
             now will be marked; new objects are black). Mark work = scannable live heap +
             stacks + globals, in scan-work bytes, costing scan_ns_per_byte each (noscan
             objects add noscan_mark_fraction of that). Dedicated Ps, idle Ps (up to the
-            pacer's cap) and the fluid fractional share do background work; its credit goes
-            to a pool that assists steal from first. An allocating goroutine in debt assists
-            (at least 64 KiB of work) unless the CPU limiter is on.
+            pacer's cap) and fractional worker bursts (machine.py) do background work;
+            its credit goes to a pool that assists steal from first. An allocating
+            goroutine in debt assists (at least 64 KiB of work) unless the CPU limiter
+            is on.
   STW #2    when the work is done (pause: stop + stw_mark_term_ns + per-P cost): endCycle,
             resetLive(bytes marked), sweep (applied at once), commit (new goal and
             trigger), the cycle record and its gctrace line.
@@ -58,6 +59,9 @@ PHASE_STW2 = 4
 
 # forcegcperiod (src/runtime/proc.go): 2 minutes.
 FORCE_GC_PERIOD_NS = 2 * 60 * 1_000_000_000
+# drainCheckThreshold (src/runtime/mgcmark.go): units of scan work between a background
+# worker's checks whether to stop (pollFractionalWorkerExit for the fractional worker).
+DRAIN_CHECK_THRESHOLD = 100_000
 # sysmon's longest sleep while the program is busy (src/runtime/proc.go sysmon: 10 ms).
 SYSMON_MAX_DELAY_NS = 10_000_000
 # gcOverAssistWork (src/runtime/mgcmark.go): an assist does at least 64 KiB of work.
@@ -67,9 +71,7 @@ SCAVENGE_CPU_FRACTION = 0.01
 # How often the modelled background scavenger wakes (a modelling choice; Go's sleeps
 # adapt, with a 1 ms work quantum).
 SCAVENGE_TICK_NS = 50_000_000
-# gcCPULimiterUpdatePeriod (src/runtime/mgclimit.go): 10 ms between limiter updates.
-LIMITER_TICK_NS = 10_000_000
-# Mark work below this many bytes counts as done (float rounding of the fluid workers).
+# Mark work below this many bytes counts as done (float rounding of the workers' progress).
 MARK_EPSILON_BYTES = 0.5
 
 
@@ -114,7 +116,9 @@ class Collector:
         self.ded_count = 0  # dedicated workers this cycle (Ps 0..ded_count-1)
         self.trigger_g: G | None = None  # the goroutine that tripped the heap trigger
         self.lim_ns_at_start = 0  # the limiter's total limiting time when the cycle began
-        self.assists_until = 0  # when the last assist booked this cycle ends (wall ns)
+        # The mark's work is done but booked assists have not all run: the mark ends when
+        # the last one finishes or is cut (assist_settled).
+        self.waiting_assists = False
         self.live0 = 0
         self.scan0 = 0
         self.stack0 = 0
@@ -148,7 +152,6 @@ class Collector:
         # rest is the background scavenger's, taken from idle P time).
         self.cpu_scavenge = 0
         self.cpu_scavenge_sync = 0
-        self.cpu_frac_idle = 0.0
         self.lim_idle_seen = 0
         self.seen_grow = 0
         self.scavenging = False
@@ -294,42 +297,35 @@ class Collector:
         self.ns_per_work = c.scan_ns_per_byte * (
             1.0 + c.noscan_mark_fraction * noscan / max(1, self.mark_total))
         self.cyc_assist = 0
-        self.assists_until = 0
+        self.waiting_assists = False
         self.cyc_ded = self.cyc_frac = self.cyc_idle = 0.0
         self.t_mark = now
         self.phase = PHASE_MARK
         dedicated = p.dedicated_mark_workers_needed
         self.ded_count = dedicated
         frac = p.fractional_utilization_goal
-        m.set_marking(True, frac, p.idle_mark_workers_max, c.write_barrier_slowdown)
+        m.set_marking(True, frac, p.idle_mark_workers_max, c.write_barrier_slowdown, now,
+                      math.ceil(DRAIN_CHECK_THRESHOLD * self.ns_per_work))
         self.limiter.finish_gc_transition(now)
-        util = 1.0 - (dedicated + frac * (self.nprocs - dedicated)) / self.nprocs
-        self.stats.mmu_change(now, util)
+        # Fractional bursts lower it further while they run (machine._mark_rate_changed).
+        self.stats.mmu_change(now, 1.0 - dedicated / self.nprocs)
         m.start_the_world(now, dedicated)
         self.check_ev = None
         self.replan()
-        tick = Timeout(self.env, LIMITER_TICK_NS, self.epoch)
-        tick.callbacks.append(self._limiter_tick)
 
     # --- mark -------------------------------------------------------------------------
 
-    def mark_progress(self, dt: int, n_running: int, n_idle: int, n_ded: int) -> None:
-        """Background mark work over dt ns with these P counts (from machine.acct).
-
-        findRunnableGCWorker runs before anything else on a P, so the fractional worker
-        takes its share f of every non-dedicated P, idle or busy; an idle P runs the idle
-        worker (if allowed) for the rest of its time.
-        """
-        f = self.machine.frac
+    def mark_progress(self, dt: int, n_frac: int, n_idle: int, n_ded: int) -> None:
+        """Background mark work over dt ns with these P counts (from machine.acct):
+        dedicated workers, fractional bursts, and idle Ps running the idle worker (up to
+        the pacer's cap)."""
         idle_mark = n_idle if n_idle < self.machine.idle_cap else self.machine.idle_cap
-        frac_cpu = f * (n_running + n_idle) * dt
+        frac_cpu = n_frac * dt
         ded_cpu = n_ded * dt
-        idle_cpu = idle_mark * (1.0 - f) * dt
+        idle_cpu = idle_mark * dt
         self.cyc_ded += ded_cpu
         self.cyc_frac += frac_cpu
         self.cyc_idle += idle_cpu
-        # The fractional share taken from idle Ps (the rest came out of busy Ps' time).
-        self.cpu_frac_idle += f * n_idle * dt
         work = (ded_cpu + frac_cpu + idle_cpu) / self.ns_per_work
         self.mark_done += work
         self.bg_credit += work
@@ -338,7 +334,7 @@ class Collector:
         """Background mark CPU (Ps' worth) with the machine's current P counts."""
         m = self.machine
         idle_mark = m.n_idle if m.n_idle < m.idle_cap else m.idle_cap
-        return m.n_ded + idle_mark * (1.0 - m.frac) + m.frac * (m.n_running + m.n_idle)
+        return m.n_ded + m.n_frac + idle_mark
 
     def replan(self) -> None:
         """Plan the mark's completion check for the current worker rate."""
@@ -366,14 +362,11 @@ class Collector:
         self.check_ev = None
         now = self.env.ns
         self.machine.acct()
-        self._limiter_update(now)
         if self.mark_total - self.mark_done <= MARK_EPSILON_BYTES:
-            if now < self.assists_until:
-                # The last work was taken by assists still running: wait for them.
-                self.check_at = self.assists_until
-                ev2 = Timeout(self.env, self.assists_until - now)
-                ev2.callbacks.append(self._mark_check)
-                self.check_ev = ev2
+            if self.machine.assists_pending():
+                # The last work was taken by assists not yet run (their work was credited
+                # when booked): the mark ends when they have (assist_settled).
+                self.waiting_assists = True
                 return
             self._mark_done(now)
         else:
@@ -417,12 +410,12 @@ class Collector:
             remaining = self.mark_total - self.mark_done
             work = min(need, remaining)
             if work > 0:
+                # The work is claimed now (credited to the mark and to g); its CPU is
+                # counted as it runs (assist_ran), and what the CPU limiter cuts short is
+                # handed back (assist_cut).
                 self.mark_done += work
                 ns = math.ceil(work * self.ns_per_work)
                 credit += int(work * p.assist_bytes_per_work)
-                self.cyc_assist += ns
-                p.assist_time_ns += ns
-                self.limiter.add_assist_time(ns)
                 self.stats.assist_interval(self.env.ns, ns)
                 tr = self.machine.trace
                 if tr is not None:
@@ -432,15 +425,56 @@ class Collector:
                     self.check_ev = None
                     self.replan()
         g.credit = credit
-        if ns:
-            # The assist runs from now for its work over the P's share left to it; the
-            # mark cannot end before it has (its work was credited in advance).
-            end = self.env.ns + math.ceil(ns / (1.0 - self.machine.frac))
-            if end > self.assists_until:
-                self.assists_until = end
-            # gcAssistAlloc1 updates the limiter at every assist-time flush.
-            self._limiter_update(self.env.ns)
         return ns
+
+    def assist_ran(self, ns: int) -> None:
+        """A goroutine spent ns of CPU on its booked assist (machine._advance)."""
+        self.cyc_assist += ns
+        self.pacer.assist_time_ns += ns
+        self.limiter.add_assist_time(ns)
+
+    def assist_cut(self, g: G, ns: int) -> None:
+        """The CPU limiter turned on with ns of g's booked assist not yet run: gcDrainN stops
+        and the work not done goes back to the mark, as debt to g."""
+        work = ns / self.ns_per_work
+        self.mark_done -= work
+        g.credit -= int(work * self.pacer.assist_bytes_per_work)
+
+    def assist_finished(self) -> None:
+        """A goroutine's assist ran to its end: gcAssistAlloc1 updates the CPU limiter as it
+        flushes its assist time (from an event, since machine state is mid-change here)."""
+        if self.phase != PHASE_MARK:
+            return
+        ev = Timeout(self.env, 0, self.epoch)
+        ev.callbacks.append(self._limiter_event)
+        self.assist_settled()
+
+    def _limiter_event(self, ev: simpy.Event) -> None:
+        if self.phase != PHASE_MARK or ev._value != self.epoch:
+            return
+        m = self.machine
+        if m.n_lazy:
+            m.settle(self.env.ns)
+        self._limiter_update(self.env.ns)
+
+    def scheduler_check(self, now: int) -> None:
+        """findRunnableGCWorker, from every schedule() during mark: update the CPU limiter
+        once gcCPULimiterUpdatePeriod (10 ms) has passed since its last update."""
+        if self.limiter.need_update(now):
+            self._limiter_update(now)
+
+    def assist_settled(self) -> None:
+        """A booked assist finished or was cut: if the mark was waiting for the last ones,
+        check it again now."""
+        if not self.waiting_assists or self.phase != PHASE_MARK:
+            return
+        if self.machine.assists_pending():
+            return
+        self.waiting_assists = False
+        self.check_at = self.env.ns
+        ev = Timeout(self.env, 0)
+        ev.callbacks.append(self._mark_check)
+        self.check_ev = ev
 
     # --- mark termination ---------------------------------------------------------------
 
@@ -550,27 +584,23 @@ class Collector:
     # --- the CPU limiter ----------------------------------------------------------------
 
     def _limiter_update(self, now: int) -> None:
-        """Feed idle time since the last update and update the limiter."""
+        """Feed idle time and the assists' CPU since the last update and update the limiter;
+        if it turns on during mark, running and queued assists stop (gcDrainN checks
+        gcCPULimiter.limiting() as it drains)."""
         m = self.machine
         m.acct()
+        if self.phase == PHASE_MARK:
+            m.flush_assists(now)
         idle = m.cpu_idle - self.lim_idle_seen
         self.lim_idle_seen = m.cpu_idle
         lim = self.limiter
         if idle > 0:
             lim.add_idle_time(idle)
+        was = lim.limiting
         lim.update(now)
-
-    def _limiter_tick(self, ev: simpy.Event) -> None:
-        """While marking, the limiter is updated at least every 10 ms (Go updates it from
-        the scheduler's GC-worker check once gcCPULimiterUpdatePeriod has passed)."""
-        if self.phase != PHASE_MARK or ev._value != self.epoch:
-            return
-        m = self.machine
-        if m.n_lazy:
-            m.settle(self.env.ns)
-        self._limiter_update(self.env.ns)
-        tick = Timeout(self.env, LIMITER_TICK_NS, self.epoch)
-        tick.callbacks.append(self._limiter_tick)
+        if lim.limiting and not was and self.phase == PHASE_MARK and m.cut_assists(now):
+            self.replan()
+            self.assist_settled()
 
     # --- forced GC ----------------------------------------------------------------------
 

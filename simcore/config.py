@@ -314,10 +314,14 @@ class CostModel:
     calibration against real runs (docs/fidelity.md) refines them.
     """
 
-    # mallocgc fast path per small object (nextFreeFast, header, profiling check).
-    alloc_ns_per_object: float = 12.0
+    # mallocgc per small object (nextFreeFast, header, profiling check) and the user code's
+    # own work to link it in. 28.4 ns, with alloc_ns_per_byte, wakeup_ns and
+    # mark_alloc_slowdown: fitted in docs/fidelity.md, the Go twin's user CPU at
+    # GOMAXPROCS=1 (31 configurations) regressed on objects/s, bytes/s (both x (1 + w x the
+    # fraction of time marking)) and wake-ups/s; rms residual 11.6 %.
+    alloc_ns_per_object: float = 28.4
     # Zeroing and first touch of allocated memory, per byte (memclrNoHeapPointers).
-    alloc_ns_per_byte: float = 0.02
+    alloc_ns_per_byte: float = 0.225
     # mcache.refill -> mcentral.cacheSpan for one span, including its share of sweeping.
     refill_ns: int = 600
     # mheap.alloc of a large object's span (heap lock, page allocator).
@@ -333,6 +337,12 @@ class CostModel:
     noscan_mark_fraction: float = 0.05
     # User code runs this much slower while the write barrier is on (fraction, 0.05 = 5 %).
     write_barrier_slowdown: float = 0.05
+    # Allocation (the per-object and per-byte costs) costs this much more while marking
+    # (fraction, 1.0 = twice): mallocgc allocates black (gcmarknewobject), charges assist
+    # credit (deductAssistCredit), and the stores that link new objects in go through the
+    # write barrier's buffer. 0: no extra cost.
+    # 2.1 (the fit's w, on a 0..4 grid): fitted with alloc_ns_per_object.
+    mark_alloc_slowdown: float = 2.1
     # Fixed cost of the sweep-termination pause (the STW that starts a cycle: finishing the
     # sweep, flushing every mcache, clearing pools) once every P is stopped. Fitted in
     # docs/fidelity.md: the Go twin's median sweep-termination STW at GOMAXPROCS=1 (27 us over
@@ -362,7 +372,17 @@ class CostModel:
     # CPU to wake a goroutine from a timer or the network poller (netpoll, ready, findRunnable
     # on the woken side): paid by the goroutine when an io_wait ends, when a paced worker's
     # tick comes, and by a request at its arrival. 0: not charged.
-    wakeup_ns: int = 0
+    # 16.8 us: fitted with alloc_ns_per_object (a 2-vCPU EPYC VM: timerfd_settime, read,
+    # epoll and futex wake-ups; bare metal is likely cheaper).
+    wakeup_ns: int = 16_800
+    # Wall time from a timer or netpoll event to its goroutine being runnable: the kernel
+    # waking the thread parked in epoll_wait (an open-loop arrival is woken this long after
+    # its scheduled time, which its latency still counts from; an io_wait or a paced
+    # worker's sleep lasts this much longer). Not CPU. 20 us: fitted in docs/fidelity.md (the
+    # value on a 5 us grid that minimises the request p50 error of the 26 server and pool
+    # configurations, 5.0 % mean; the Go twin's request generator is 18-25 us late at the
+    # median). 0: none.
+    wakeup_latency_ns: int = 20_000
     # The runtime's own memory that is neither heap, stacks nor heap metadata (runtime
     # structures, OS thread stacks, profiling buckets), present from the start; counted in
     # mappedReady, so against GOMEMLIMIT. 4 MiB: fitted in docs/fidelity.md with

@@ -78,6 +78,8 @@ class _Run:
                              cost.sweep_ns_per_span, cost.goroutine_create_ns,
                              cost.context_switch_ns, len(pools))
         m.wakeup_ns = cost.wakeup_ns
+        m.mark_alloc_factor = 1.0 + cost.mark_alloc_slowdown
+        m.wakeup_latency_ns = cost.wakeup_latency_ns
         self.coll = coll = Collector(env, cfg, m, heap, stats, hooks.cycle)
         # one_event_per_step turns off lazy completions and arrival batching: the reference
         # against which tests check that those optimisations change nothing.
@@ -182,8 +184,11 @@ class _Run:
             self.arrivals = OpenLoopArrivals(w.open_loop, self.duration,
                                              self.streams.get("arrivals"))
             t = self.arrivals.next_after(-1)
+            # Each arrival's goroutine is woken wakeup_latency_ns after its scheduled time
+            # (an idle thread's netpoll wake-up); its latency still counts from the
+            # scheduled time (Machine.spawn).
             if 0 <= t < self.duration:
-                Timeout(env, t).callbacks.append(self._arrive)
+                Timeout(env, t + self.m.wakeup_latency_ns).callbacks.append(self._arrive)
         if w.closed_loop is not None:
             self.think = make_sampler(w.closed_loop.think_ns, self.streams.get("think"))
             for c in range(w.closed_loop.clients):
@@ -217,14 +222,16 @@ class _Run:
         stack = self.req_stack
         stats = self.stats
         now = env.ns
+        lat = m.wakeup_latency_ns
         while True:
             if m.n_lazy:
                 m.settle(now)
             stats.arrived += 1
             m.spawn(ops, G_REQUEST, stack, True, woken=True)
-            t = arrivals.next_after(now)
+            t = arrivals.next_after(now - lat)  # the next scheduled arrival
             if not 0 <= t < self.duration:
                 return
+            t += lat  # when its goroutine is woken
             if self.batch_arrivals and t < env.peek():
                 env.advance(t)
                 now = t
@@ -263,6 +270,8 @@ class _Run:
         c = self.coll
         m = self.m
         m.acct()
+        if c.phase == PHASE_MARK:
+            m.flush_assists(self.env.ns)
         busy = c.cpu_assist + c.cpu_ded + c.cpu_frac + m.cpu_pause
         if c.phase in (PHASE_MARK, PHASE_STW2):  # the cycle's mark CPU is not folded in yet
             busy += c.cyc_assist + c.cyc_ded + c.cyc_frac
@@ -358,6 +367,8 @@ class _Run:
         st = self.stats
         h = self.heap
         m.acct()
+        if c.phase == PHASE_MARK:
+            m.flush_assists(end)  # assist CPU spent by running goroutines up to the end
         n = self.nprocs
         assist = c.cpu_assist
         ded, frac, idle_mark = c.cpu_ded, c.cpu_frac, c.cpu_idle_mark
@@ -367,13 +378,11 @@ class _Run:
             ded += c.cyc_ded
             frac += c.cyc_frac
             idle_mark += c.cyc_idle
-        frac_idle = c.cpu_frac_idle
-        assist -= m.unspent_assist_ns(end)  # booked, but the run ended before it ran
         # The classes partition the CPU. Synchronous scavenging ran on the allocating
         # goroutines (user time); the background scavenger, which has no P of its own in
         # the model, is taken from idle time, then from idle marking, then from user time.
-        user = m.cpu_user - assist - (frac - frac_idle) - c.cpu_scavenge_sync
-        idle_p = m.cpu_idle - idle_mark - frac_idle
+        user = m.cpu_user - assist - frac - c.cpu_scavenge_sync
+        idle_p = m.cpu_idle - idle_mark
         bg = float(c.cpu_scavenge - c.cpu_scavenge_sync)
         take = min(bg, max(0.0, idle_p))
         idle_p -= take

@@ -20,8 +20,17 @@ ready (wakep plus the steal, without the spinning delay).
 During a stop-the-world every running G is preempted to the global queue (as gopreempt_m
 does when the world stops) and no P runs until the world starts again. During mark,
 `dedicated` Ps run dedicated mark workers, idle Ps run idle mark workers (up to the pacer's
-cap), and the fractional worker is modelled as a fluid share f of every other P: user code
-on them progresses at (1 - f) / (1 + write-barrier slowdown) of full speed.
+cap), and user code runs at 1 / (1 + write-barrier slowdown) of full speed.
+
+The fractional worker (GOMAXPROCS 1, 2, 3, 6, where rounding leaves a fractional
+utilization goal f per P) runs in bursts, as Go's does. findRunnableGCWorker is the first
+thing schedule() tries, so whenever a P looks for work (its G blocked, ended or was
+preempted, or it wakes from idle for a new G) it first runs the fractional worker if its
+fractional time this cycle is at most f of the time since mark start. The worker then
+drains until pollFractionalWorkerExit, checked every drainCheckThreshold units of scan
+work, finds its share above 1.2 f, or sysmon preempts it after 10 ms. Bursts therefore grow
+with the mark's age (about 7 % of it for f = 0.25) and whatever waits on that P waits them
+out: the request-latency tail of a GOMAXPROCS=1 server during mark.
 
 CPU time is integrated per class (user, dedicated, fractional, idle marking, idle, pause)
 from counts of Ps in each state, updated at every state change (acct()).
@@ -66,6 +75,10 @@ FORCE_PREEMPT_NS = 10_000_000  # forcePreemptNS, sysmon retake
 TRACKING_PERIOD = 8
 # gcOverAssistWork: an assist does at least 64 KiB of scan work (src/runtime/mgcmark.go).
 OVER_ASSIST_WORK = 64 << 10
+# pollFractionalWorkerExit (src/runtime/mgc.go): a fractional worker exits once its share
+# of the mark's time exceeds 1.2 x the goal ("some slack ... so that the fractional worker
+# isn't behind again the instant it exits").
+FRACTIONAL_EXIT_SLACK = 1.2
 # Stacks are allocated in powers of two from 2 KiB (stackMin, src/runtime/stack.go).
 STACK_MIN = 2048
 
@@ -154,6 +167,8 @@ class P:
     __slots__ = (
         "assist_wall",
         "ev",
+        "frac_ns",
+        "frac_start",
         "g",
         "idle",
         "idle_since",
@@ -187,6 +202,10 @@ class P:
         self.run_start = 0  # when the current G started running here (for the trace)
         self.idle_since = 0  # when this P last went idle (for the trace)
         self.assist_wall = 0  # wall ns the current segment's assist still takes
+        # gcFractionalMarkTime: fractional-worker ns on this P this cycle (reset at mark
+        # start, added to when a burst ends or is stopped).
+        self.frac_ns = 0
+        self.frac_start = -1  # when the running fractional burst started; -1: none
 
 
 def _lazy_end(p: P) -> int:
@@ -229,6 +248,8 @@ class Machine:
         self.pools = [Pool(nprocs) for _ in range(npools)]
         self.cost_alloc_obj = cost_alloc_obj
         self.cost_alloc_byte = cost_alloc_byte
+        # 1 + CostModel.mark_alloc_slowdown (set by the engine): allocation cost while marking.
+        self.mark_alloc_factor = 1.0
         self.refill_ns = refill_ns + sweep_span_ns
         self.large_alloc_ns = large_alloc_ns
         self.create_ns = create_ns
@@ -236,13 +257,17 @@ class Machine:
         # CPU to wake a goroutine from a timer or the network poller (CostModel.wakeup_ns);
         # set by the engine.
         self.wakeup_ns = 0
+        # Wall time from a timer or netpoll event to its goroutine being runnable
+        # (CostModel.wakeup_latency_ns; set by the engine).
+        self.wakeup_latency_ns = 0
         self.trigger = 1 << 63  # cached heap trigger (collector updates it)
         # Counts of Ps by state and the time integrals over them (acct()).
         self.n_running = 0
         self.n_idle = 0
         self.n_ded = 0
+        self.n_frac = 0  # Ps running a fractional worker burst (counted in n_running too)
         self.acct_t = 0
-        self.cpu_user = 0  # busy P time (user + assists + fractional share), ns
+        self.cpu_user = 0  # busy P time (user + assists + fractional bursts), ns
         self.cpu_idle = 0  # idle P time, including idle marking, ns
         self.cpu_pause = 0  # STW time x nprocs, ns
         # Mark-phase parameters (set by the collector at mark start).
@@ -250,6 +275,10 @@ class Machine:
         self.frac = 0.0  # fractional utilization goal per P
         self.idle_cap = 0  # how many idle Ps may run idle mark workers
         self.mark_speed = 1.0
+        self.t_mark = 0  # gcController.markStartTime (ns)
+        # Wall ns of drainCheckThreshold units of scan work: how often a fractional worker
+        # checks whether to exit.
+        self.drain_check_ns = 1
         # engine callback for closed-loop clients: on_finish(client, now)
         self.on_finish: Callable[[int, int], None] | None = None
         self.finished = 0
@@ -278,7 +307,7 @@ class Machine:
         self.cpu_user += self.n_running * dt
         self.cpu_idle += self.n_idle * dt
         if self.marking:
-            self.coll.mark_progress(dt, self.n_running, self.n_idle, self.n_ded)
+            self.coll.mark_progress(dt, self.n_frac, self.n_idle, self.n_ded)
 
     # --- making goroutines runnable ----------------------------------------------------
 
@@ -289,6 +318,11 @@ class Machine:
         now = self.env.ns
         g = G(self.next_gid, ops, kind, now, stack_used, record)
         self.next_gid += 1
+        if woken and client < 0:
+            # An open-loop arrival, woken wakeup_latency_ns after its scheduled time (the
+            # wait is off-CPU: the breakdown's io).
+            g.arrival_ns = now - self.wakeup_latency_ns
+            g.t_io = self.wakeup_latency_ns
         g.client = client
         g.user_left = float(self.create_ns + (self.wakeup_ns if woken else 0))
         self.gs += 1
@@ -313,6 +347,12 @@ class Machine:
                 self.coll.replan()
             p.schedtick += 1
             p.slice_end = now + FORCE_PREEMPT_NS
+            if self.frac > 0.0 and self._frac_behind(p, now):
+                # The woken P's findRunnable runs the fractional worker first; g waits.
+                self.runnable += 1
+                p.runnext = g
+                self._frac_start(p, now)
+                return
             self._run(p, g, now)
             return
         self.runnable += 1
@@ -407,6 +447,8 @@ class Machine:
                 assert miss is not None
                 self._pool_get(p, g, op.pool, miss, now)
             else:
+                if g.user_left > 0 or g.assist_left > 0:
+                    break  # the object is held until the work before the Put is done
                 g.pc += 1
                 self._pool_put(p, g, op.pool)
         self._segment(p, g, now)
@@ -416,10 +458,7 @@ class Machine:
         speed = self.mark_speed if self.marking else 1.0
         p.speed = speed
         p.seg_start = now
-        # An assist gets the P's time less the fractional worker's share, like user code.
         a = g.assist_left
-        if a:
-            a = math.ceil(a / (1.0 - self.frac)) if self.marking else a
         p.assist_wall = a
         end = now + a + math.ceil(g.user_left / speed)
         p.seg_end = end
@@ -447,20 +486,25 @@ class Machine:
         if now >= p.seg_end:
             g.t_assist += a
             g.t_run += dt - a
-            g.assist_left = 0
-            p.assist_wall = 0
             g.user_left = 0.0
+            if a:
+                g.assist_left = 0
+                p.assist_wall = 0
+                self.coll.assist_ran(a)
+                self.coll.assist_finished()
             return
         if a:
-            if dt <= a:
-                # assist work done = wall time x the P's share left to the assist
-                g.assist_left = max(0, g.assist_left - dt * g.assist_left // a)
+            if dt < a:
+                g.assist_left = a - dt
                 p.assist_wall = a - dt
                 g.t_assist += dt
+                self.coll.assist_ran(dt)
                 return
             g.assist_left = 0
             p.assist_wall = 0
             g.t_assist += a
+            self.coll.assist_ran(a)
+            self.coll.assist_finished()
             dt -= a
         g.user_left -= dt * p.speed
         g.t_run += dt
@@ -479,11 +523,20 @@ class Machine:
         if g.user_left <= 0 and g.assist_left <= 0:
             self._exec(p, g, now)
             return
-        # The time slice ran out (sysmon retake): preempt if anything else wants the P.
-        if p.runnext is not None or p.runq or self.global_q:
+        # The time slice ran out (sysmon retake): preempt if anything else wants the P,
+        # the fractional worker included.
+        if (p.runnext is not None or p.runq or self.global_q
+                or (self.frac > 0.0 and self._frac_behind(p, now))):
             p.g = None
             if self.trace is not None:
                 self.trace.span(p.pid, p.run_start, now, SpanKind.GOROUTINE, g.gid, 0)
+            if g.assist_left > 0:
+                # A preempted assist leaves its work in the P's queues for the workers (Go's
+                # gcw is per P), and its debt stands for when the goroutine runs again.
+                self.coll.assist_cut(g, g.assist_left)
+                g.assist_left = 0
+                p.assist_wall = 0
+                self.coll.replan()
             self.runnable += 1
             if self.n_lazy:
                 self.materialize(now)
@@ -501,7 +554,7 @@ class Machine:
         if self.trace is not None:
             self.trace.span(p.pid, p.run_start, now, SpanKind.GOROUTINE, g.gid, 0)
         g.ready_ns = now  # blocked since (read by _wake)
-        ev = Timeout(self.env, d, g)
+        ev = Timeout(self.env, d + self.wakeup_latency_ns, g)
         ev.callbacks.append(self._wake)
         self._schedule(p, now)
 
@@ -550,6 +603,13 @@ class Machine:
         """schedule()/findRunnable for p, which has nothing running."""
         if self.stw or p.role != ROLE_USER:
             return
+        if self.marking:
+            self.coll.scheduler_check(now)
+            if self.stw:
+                return
+        if self.frac > 0.0 and self._frac_behind(p, now):
+            self._frac_start(p, now)
+            return
         g = None
         inherit = False
         gq = self.global_q
@@ -585,6 +645,62 @@ class Machine:
             p.schedtick += 1
             p.slice_end = now + FORCE_PREEMPT_NS
         self._run(p, g, now)
+
+    # --- the fractional mark worker ------------------------------------------------------
+
+    def _frac_behind(self, p: P, now: int) -> bool:
+        """findRunnableGCWorker's test: is p at or below its fractional goal?"""
+        d = now - self.t_mark
+        return d <= 0 or p.frac_ns <= self.frac * d
+
+    def _frac_start(self, p: P, now: int) -> None:
+        """p (counted as running, with no G) runs a fractional worker burst.
+
+        It lasts until the first drain check at which pollFractionalWorkerExit sees
+        (frac_ns + x) / (d + x) > 1.2 f, or sysmon preempts it (FORCE_PREEMPT_NS).
+        """
+        self.acct(now)
+        self.n_frac += 1
+        p.frac_start = now
+        d = now - self.t_mark
+        f12 = FRACTIONAL_EXIT_SLACK * self.frac
+        q = self.drain_check_ns
+        if f12 >= 1.0:
+            x = FORCE_PREEMPT_NS
+        else:
+            need = (f12 * d - p.frac_ns) / (1.0 - f12)  # x must exceed this
+            k = int(need // q) + 1 if need > 0 else 1
+            x = min(k * q, FORCE_PREEMPT_NS)
+        ev = Timeout(self.env, x, p)
+        ev.callbacks.append(self._frac_end)
+        p.ev = ev
+        self._mark_rate_changed(now)
+
+    def _frac_stop(self, p: P, now: int) -> None:
+        """The burst on p ends (its exit check, preemption or the world stopping)."""
+        self.n_frac -= 1
+        p.frac_ns += now - p.frac_start
+        if self.trace is not None:
+            self.trace.span(p.pid, p.frac_start, now, SpanKind.FRACTIONAL, 0, self.coll.epoch)
+        p.frac_start = -1
+        p.ev = None
+
+    def _frac_end(self, ev: simpy.Event) -> None:
+        p: P = ev._value
+        if p.ev is not ev:
+            return
+        now = self.env.ns
+        if self.n_lazy:
+            self.settle(now)
+        self.acct(now)
+        self._frac_stop(p, now)
+        self._mark_rate_changed(now)
+        self._schedule(p, now)
+
+    def _mark_rate_changed(self, now: int) -> None:
+        """Background workers changed: re-plan the mark's end and tell the MMU."""
+        self.coll.replan()
+        self.stats.mmu_background(now, 1.0 - (self.n_ded + self.n_frac) / self.nprocs)
 
     def _steal(self, p: P) -> G | None:
         """runqsteal: half of another P's queue; a victim's runnext as a last resort."""
@@ -670,6 +786,8 @@ class Machine:
             heap.alloc_during_mark += nbytes
         pacer.heap_scan += scan_bytes
         cost = nobj * self.cost_alloc_obj + nbytes * self.cost_alloc_byte
+        if self.marking:
+            cost *= self.mark_alloc_factor
         if span_growth:
             heap.in_use += span_growth
             pacer.heap_live += span_growth
@@ -773,13 +891,15 @@ class Machine:
                 self.runnable += 1
                 self.global_q.append(g)
                 running += 1
+            elif p.frac_start >= 0:
+                self._frac_stop(p, now)
             elif p.idle and self.marking and self.trace is not None:
                 self.trace.span(p.pid, p.idle_since, now, SpanKind.IDLE_MARK, 0,
                                 self.coll.epoch)
             p.idle = False
             p.role = ROLE_USER
         self.idle.clear()
-        self.n_running = self.n_idle = self.n_ded = 0
+        self.n_running = self.n_idle = self.n_ded = self.n_frac = 0
         self.stw = True
         return running
 
@@ -863,29 +983,70 @@ class Machine:
         self.lazy.clear()
         self.n_lazy = 0
 
-    def unspent_assist_ns(self, now: int) -> int:
-        """Assist CPU booked (Collector.assist) but not yet run by now: the rest of running
-        goroutines' assists and all of queued ones'."""
-        total = 0
+    # --- assists in flight --------------------------------------------------------------
+
+    def _queued(self) -> list[G]:
+        """Every runnable G that is not running."""
+        out: list[G] = list(self.global_q)
+        for p in self.ps:
+            out.extend(p.runq)
+            if p.runnext is not None:
+                out.append(p.runnext)
+        return out
+
+    def flush_assists(self, now: int) -> None:
+        """Account the assist CPU that running goroutines have spent by now (their segments
+        go on unchanged), so the CPU limiter sees it at once."""
         for p in self.ps:
             g = p.g
-            if g is not None and g.assist_left and p.assist_wall > 0:
-                left = p.assist_wall - (now - p.seg_start)
-                if left > 0:
-                    total += g.assist_left * left // p.assist_wall
-            for q in p.runq:
-                total += q.assist_left
-            if p.runnext is not None:
-                total += p.runnext.assist_left
-        for q in self.global_q:
-            total += q.assist_left
-        return total
+            if g is not None and p.ev is not None and p.assist_wall > 0 and now > p.seg_start:
+                self._advance(p, g, now)
+
+    def assists_pending(self) -> bool:
+        """Whether a running goroutine has booked assist work it has not run yet (a
+        goroutine preempted mid-assist hands its work back: _p_event)."""
+        return any(p.g is not None and p.g.assist_left > 0 for p in self.ps)
+
+    def cut_assists(self, now: int) -> bool:
+        """The CPU limiter turned on: every booked assist stops where it is; what is left goes
+        back to the collector (Collector.assist_cut). Returns whether any was cut."""
+        cut = False
+        coll = self.coll
+        for p in self.ps:
+            g = p.g
+            if g is None or g.assist_left <= 0:
+                continue
+            if p.ev is not None:  # running a segment: account it to now, then re-plan it
+                self._advance(p, g, now)
+                if g.assist_left <= 0:
+                    continue
+                coll.assist_cut(g, g.assist_left)
+                g.assist_left = 0
+                p.assist_wall = 0
+                self._segment(p, g, now)
+            else:  # booked by the allocation being executed now: not started
+                coll.assist_cut(g, g.assist_left)
+                g.assist_left = 0
+            cut = True
+        for g in self._queued():
+            if g.assist_left > 0:
+                coll.assist_cut(g, g.assist_left)
+                g.assist_left = 0
+                cut = True
+        return cut
 
     def runnable_count(self) -> int:
         return self.runnable
 
-    def set_marking(self, on: bool, frac: float, idle_cap: int, wb_slowdown: float) -> None:
+    def set_marking(self, on: bool, frac: float, idle_cap: int, wb_slowdown: float,
+                    now: int = 0, drain_check_ns: int = 1) -> None:
+        """Mark starts (on) or ends. Called with the world stopped."""
         self.marking = on
         self.frac = frac if on else 0.0
         self.idle_cap = idle_cap if on else 0
-        self.mark_speed = (1.0 - self.frac) / (1.0 + wb_slowdown) if on else 1.0
+        self.mark_speed = 1.0 / (1.0 + wb_slowdown) if on else 1.0
+        if on:
+            self.t_mark = now
+            self.drain_check_ns = max(1, drain_check_ns)
+            for p in self.ps:
+                p.frac_ns = 0

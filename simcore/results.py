@@ -57,7 +57,8 @@ class LatencyBreakdown:
 
     running: on a P doing user work (including allocation costs); runnable: waiting for a P;
     assist: doing GC mark assists (or parked waiting for credit); stw: stopped by a
-    stop-the-world pause; io: blocked off-CPU.
+    stop-the-world pause; io: blocked off-CPU (I/O waits, and the wake-up latency of an
+    arrival's goroutine, CostModel.wakeup_latency_ns).
     """
 
     running_ns: int
@@ -213,6 +214,7 @@ class SpanKind(Enum):
     ASSIST = "assist"  # a goroutine doing a mark assist
     DEDICATED = "dedicated"  # a dedicated mark worker owning a P
     IDLE_MARK = "idle_mark"  # an idle P running the idle mark worker
+    FRACTIONAL = "fractional"  # a burst of the fractional mark worker on a P
     STW_SWEEP_TERM = "stw_sweep_termination"  # pause #1 (track -1: the whole machine)
     MARK = "mark"  # the concurrent mark phase (track -1)
     STW_MARK_TERM = "stw_mark_termination"  # pause #2 (track -1)

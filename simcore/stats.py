@@ -95,6 +95,13 @@ class Stats:
         self._mmu_base = base
         self.mmu.change(t, self._util())
 
+    def mmu_background(self, t: int, base: float) -> None:
+        """Within mark: background workers now leave `base` of the machine to the
+        mutator (fractional bursts start or end); assists in progress are kept."""
+        self._flush_assists(t)
+        self._mmu_base = base
+        self.mmu.change(t, self._util())
+
     def assist_interval(self, t: int, ns: int) -> None:
         """A goroutine assists for ns from t."""
         self._flush_assists(t)

@@ -73,7 +73,7 @@ FORCE_GC_PERIOD_NS = 120 * SECOND  # forcegcperiod (reference §9)
 ZERO_COST = CostModel(
     goroutine_create_ns=0, context_switch_ns=0, alloc_ns_per_object=0.0,
     alloc_ns_per_byte=0.0, refill_ns=0, large_alloc_ns=0, heap_grow_ns_per_mib=0,
-    sweep_ns_per_span=0)
+    sweep_ns_per_span=0, wakeup_ns=0, wakeup_latency_ns=0, mark_alloc_slowdown=0.0)
 
 # GOSIM_PROPERTY_EXAMPLES scales every test's example count (default 20) for a deeper run:
 #   GOSIM_PROPERTY_EXAMPLES=300 .venv/bin/python -m pytest tests/test_engine_properties.py
@@ -335,11 +335,7 @@ def test_cycle_records_are_consistent(cfg: SimConfig) -> None:
                     + c.stw_mark_term_clock_ns)
         assert prev_end <= s.simulated_ns
         assert c.cpu_percent >= 0
-        gc_cpu = c.assist_cpu_ns + c.dedicated_cpu_ns + c.fractional_cpu_ns + c.idle_cpu_ns
-        if gc_cpu <= cfg.runtime.gomaxprocs * c.mark_clock_ns + 2:
-            # (Otherwise the known bug of test_mark_does_not_end_before_its_assists_ran:
-            # assist CPU booked before it runs can push the cumulative U% past 100.)
-            assert c.cpu_percent <= 100
+        assert c.cpu_percent <= 100
         if i:
             # The goal is derived from the previous mark and never below it.
             assert c.heap_goal_bytes >= res.cycles[i - 1].heap_marked_bytes
@@ -350,11 +346,17 @@ def test_cycle_records_are_consistent(cfg: SimConfig) -> None:
         procs = cfg.runtime.gomaxprocs
         ded, frac = mark_workers(procs)
         assert abs(c.dedicated_cpu_ns - ded * c.mark_clock_ns) <= 1, (ded, c)
-        assert c.fractional_cpu_ns <= frac * (procs - ded) * c.mark_clock_ns + 1
+        # Fractional workers run in bursts (a whole P while they run) on the non-dedicated
+        # Ps, only where rounding leaves a fractional goal.
+        if frac == 0:
+            assert c.fractional_cpu_ns == 0
+        assert c.fractional_cpu_ns <= (procs - ded) * c.mark_clock_ns + 1
         idle_cap = (0 if ded else 1) if c.kind is TriggerKind.TIME else procs - ded
         assert c.idle_cpu_ns <= idle_cap * c.mark_clock_ns + 1
-        # (Assists + workers <= GOMAXPROCS x mark time is a known bug, pinned by
-        # test_engine_exact.test_mark_does_not_end_before_its_assists_ran.)
+        # Assists are counted as they run and the mark waits for running ones: workers and
+        # assists together fit in the Ps for the mark's duration.
+        gc_mark = c.assist_cpu_ns + c.dedicated_cpu_ns + c.fractional_cpu_ns + c.idle_cpu_ns
+        assert gc_mark <= procs * c.mark_clock_ns + 2, (gc_mark, c)
     assert s.peak_heap_goal_bytes >= max((c.heap_goal_bytes for c in res.cycles), default=0)
 
 

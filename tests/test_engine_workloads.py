@@ -67,12 +67,14 @@ def alloc(nbytes: int, size: int = 1024, lifetime: Lifetime = Lifetime.REQUEST,
 
 def run(steps: tuple[Step, ...] | list[Step], *, procs: int = 2, gogc: int = 100,
         limit: int = NO_LIMIT, container: int = 0, duration_ns: int = SECOND,
-        sample_interval_ns: int = 0, **workload: object) -> Result:
+        sample_interval_ns: int = 0, cost: CostModel | None = None,
+        **workload: object) -> Result:
     return simulate(SimConfig(
         runtime=RuntimeConfig(gomaxprocs=procs, gogc=gogc, gomemlimit_bytes=limit,
                               container_memory_bytes=container),
         workload=Workload(request=Program(steps=tuple(steps)), **workload),  # type: ignore[arg-type]
-        duration_ns=duration_ns, sample_interval_ns=sample_interval_ns))
+        cost=cost or CostModel(), duration_ns=duration_ns,
+        sample_interval_ns=sample_interval_ns))
 
 
 def mean(xs: list[float] | tuple[float, ...]) -> float:
@@ -125,6 +127,23 @@ def test_pool_get_without_put_allocates_every_time() -> None:
                 open_loop=OpenLoop(2000))
     s = leaky.summary
     assert s.bytes_allocated >= s.requests_completed * 32 * KIB
+
+
+def test_pooled_object_is_held_until_the_work_before_its_put_is_done() -> None:
+    """Get, 2 ms of compute, Put; arrivals 1 ms apart on 2 Ps: the second request starts
+    while the first still holds the 1 MiB buffer, so it misses and allocates a second one
+    (the Put used to take effect when the segment started, with the compute still ahead);
+    from the third on, every Get finds a buffer a request put back."""
+    request = Program(steps=(Step(pool_get=PoolGet("big", 1 * MIB, scannable=False)),
+                             compute(2 * MS), Step(pool_put=PoolPut("big"))))
+    r = simulate(SimConfig(
+        runtime=RuntimeConfig(gomaxprocs=2, gogc=GOGC_OFF),
+        workload=Workload(request=request,
+                          open_loop=OpenLoop(1000, process=ArrivalProcess.CONSTANT,
+                                             schedule=(RatePoint(10_500_000, 0.0),))),
+        duration_ns=20 * MS))
+    assert r.summary.requests_completed == 10
+    assert r.summary.bytes_allocated == 2 * MIB  # two buffers, never more
 
 
 @pytest.mark.parametrize("size", [49, 50])
@@ -273,10 +292,16 @@ def test_memory_limit_caps_the_heap_that_gogc_off_lets_grow() -> None:
 def _death_spiral() -> Result:
     """GOMEMLIMIT barely above a 16 MiB live heap with GOGC=off and 250 MiB/s of garbage on
     1 P: the GC runs back to back and assists take most of the P. The limiter's bucket (1
-    CPU-second per P) fills after about a second."""
+    CPU-second per P) fills after about a second. The mutator's own costs are those the
+    scenario was built with (12 ns/object, 0.02 ns/B, no wake-up or mark-time charge): with
+    the fitted defaults the requests alone take ~50 % of the P, the queue grows, and the
+    debt repaid whenever the limiter turns off (one uninterruptible assist in gosim, where
+    Go's gcDrainN stops as the limiter turns on) keeps GC CPU above the cap."""
+    old = CostModel(alloc_ns_per_object=12.0, alloc_ns_per_byte=0.02, wakeup_ns=0,
+                    wakeup_latency_ns=0, mark_alloc_slowdown=0.0)
     return run([compute(20_000), alloc(64 * KIB)], procs=1, gogc=GOGC_OFF, limit=26 * MIB,
                open_loop=OpenLoop(4000), baseline_heap=BaselineHeap(live_bytes=16 * MIB),
-               duration_ns=5 * SECOND // 2, sample_interval_ns=50 * MS)
+               duration_ns=5 * SECOND // 2, sample_interval_ns=50 * MS, cost=old)
 
 
 def _first_limited_cycle_start(r: Result) -> int:
@@ -295,6 +320,13 @@ def test_cpu_limiter_engages_in_a_death_spiral() -> None:
     assert mean(before) > 0.7  # the spiral
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "DOUBT (since the limiter is updated where Go updates it, docs/fidelity.md): mean GC CPU "
+    "per 50 ms sample while limiting is 0.63 here, not <= 0.55. Go updates the CPU limiter "
+    "only from findRunnableGCWorker (a scheduling point, once 10 ms have passed) and at the "
+    "end of each assist, so at GOMAXPROCS=1 an assist that repays the debt kept while "
+    "limiting runs to its end once the limiter turns off; gosim now does the same. Whether "
+    "real Go stays under 0.55 in this death spiral is not measured (no twin run of it)."))
 def test_cpu_limiter_caps_gc_cpu_once_engaged() -> None:
     r = _death_spiral()
     first_on = _first_limited_cycle_start(r)
@@ -325,7 +357,8 @@ def test_closed_loop_throughput_follows_littles_law() -> None:
     r = run([compute(1 * MS)], procs=4,
             closed_loop=ClosedLoop(4, Distribution.constant(4 * MS)))
     assert 780 <= r.summary.throughput_per_s <= 800
-    assert r.summary.latency.p99_ns < 1.01 * MS
+    # 1 ms of work plus the client's wake-up from its think time (CostModel.wakeup_ns).
+    assert r.summary.latency.p99_ns < 1.01 * MS + CostModel().wakeup_ns
 
 
 def test_piecewise_rate_schedule_changes_throughput_in_its_segment() -> None:
@@ -397,9 +430,12 @@ def test_warmup_requests_are_not_recorded() -> None:
     assert s.requests_arrived == s.requests_completed == 999
     assert r.latency.count == s.latency.count == 500
     assert s.throughput_per_s == pytest.approx(1000.0)
-    # Each one: 100 us of compute plus creating and switching to its goroutine.
-    per_request = 100_000 + cfg.cost.goroutine_create_ns + cfg.cost.context_switch_ns
+    # Each one: the wake-up's latency, then 100 us of compute plus its arrival's wake-up
+    # CPU, creating and switching to its goroutine.
+    per_request = (cfg.cost.wakeup_latency_ns + 100_000 + cfg.cost.wakeup_ns
+                   + cfg.cost.goroutine_create_ns + cfg.cost.context_switch_ns)
     assert r.latency.sum_ns == sum(dataclasses.astuple(s.breakdown)) == 500 * per_request
+    assert s.breakdown.io_ns == 500 * cfg.cost.wakeup_latency_ns
 
 
 def test_scavenger_returns_memory_after_the_heap_shrinks() -> None:

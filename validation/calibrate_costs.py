@@ -36,15 +36,18 @@ stop_running_ns (stopping a running goroutine)
     other P idle, and the upper quantiles are the stops of a running goroutine), to check
     the default against.
 
-alloc_ns_per_object, alloc_ns_per_byte, write_barrier_slowdown (user CPU)
-    y = user CPU per second of the window (/cpu/classes/user delta / window, times a)
-    minus the requests' compute (rate x compute-ns) — the mutator's allocation work plus
-    its per-wake-up overheads (timers, goroutine start). Regressors per second: objects
-    and bytes allocated (/gc/heap/allocs deltas) times (1 + w x the fraction of time the GC
-    was marking), and wake-ups (requests x 2 for server/pool, ticks x goroutines for
-    workers) for the overheads gosim does not charge (timerfd, netpoll). w is chosen on a
-    grid by the smallest squared error; the others by non-negative least squares. Reported
-    with residuals; applied only with --apply-alloc (see docs/fidelity.md for why not).
+alloc_ns_per_object, alloc_ns_per_byte, wakeup_ns, mark_alloc_slowdown (user CPU)
+    Over the GOMAXPROCS=1 configurations only: with two Ps, Go's spinning Ms (a P looking
+    for work before it goes idle) are user CPU too, which gosim does not model, so those
+    runs measure the scheduler rather than the mutator's costs. y = user CPU per second of
+    the window (/cpu/classes/user delta / window, times a) minus the requests' compute
+    (rate x compute-ns) — the mutator's allocation work plus its per-wake-up overheads
+    (timers, netpoll, goroutine start). Regressors per second: objects and bytes allocated
+    (/gc/heap/allocs deltas) times (1 + w x the fraction of time the GC was marking), and
+    wake-ups (an arrival and an io_wait's end per request for server/pool, ticks x
+    goroutines for workers). w (mark_alloc_slowdown) is chosen on a grid by the smallest
+    squared error; the others by non-negative least squares. Reported with residuals;
+    taken into the cost model unless --no-apply-alloc.
 
 runtime_base_bytes, metadata_fraction (memory counted against GOMEMLIMIT)
     A line through the memory-limited configurations' non-heap memory against their heap
@@ -356,11 +359,16 @@ def fit_stw(groups: list[GroupData], base: CostModel) -> dict[str, Any]:
 
 
 def fit_user(groups: list[GroupData]) -> dict[str, Any]:
+    """The mutator's CPU costs from its user CPU (module docstring): allocation per object
+    and per byte, wake-ups, and the mark-time allocation slowdown."""
     pts = [g for g in groups if g.user_cpu_per_s is not None and g.availability is not None
            and g.alloc_objects_per_s and g.mark_duty is not None and g.cycles >= MIN_CYCLES]
+    if not pts:
+        return {"alloc_ns_per_object": None, "alloc_ns_per_byte": None, "wakeup_ns": None,
+                "mark_alloc_slowdown": None, "rms_residual": None, "points": []}
     ys = [g.user_cpu_per_s * g.availability - g.compute_per_s for g in pts]  # type: ignore[operator]
     best: dict[str, Any] | None = None
-    for i in range(0, 41):
+    for i in range(0, 81):  # w in 0..4
         w = i * 0.05
         rows = [[g.alloc_objects_per_s * (1 + w * g.mark_duty),  # type: ignore[operator]
                  g.alloc_bytes_per_s * (1 + w * g.mark_duty),  # type: ignore[operator]
@@ -380,7 +388,7 @@ def fit_user(groups: list[GroupData]) -> dict[str, Any]:
                         "objects_per_s": g.alloc_objects_per_s, "bytes_per_s": g.alloc_bytes_per_s,
                         "mark_duty": g.mark_duty, "wakeups_per_s": g.wakeups_per_s})
     return {"alloc_ns_per_object": coef[0] * 1e9, "alloc_ns_per_byte": coef[1] * 1e9,
-            "wakeup_ns": coef[2] * 1e9, "write_barrier_slowdown": best["w"],
+            "wakeup_ns": coef[2] * 1e9, "mark_alloc_slowdown": best["w"],
             "rms_residual": math.sqrt(statistics.fmean(
                 p["residual"] ** 2 for p in out_pts if p["residual"] is not None)),
             "points": out_pts}
@@ -453,12 +461,12 @@ def fit_runtime_base(groups: list[GroupData]) -> dict[str, Any]:
 
 
 def calibrate(runs: list[dict[str, Any]], base: CostModel | None = None,
-              apply_alloc: bool = False, scan_target: str = "cpu") -> dict[str, Any]:
+              apply_alloc: bool = True, scan_target: str = "cpu") -> dict[str, Any]:
     base = base or CostModel()
     groups = [group_data(k, v) for k, v in compare.group_runs(runs).items()]
     scan = fit_scan(groups, base)
     stw = fit_stw([g for g in groups if g.mode != "idle"], base)
-    user = fit_user([g for g in groups if g.mode != "idle"])
+    user = fit_user([g for g in groups if g.mode != "idle" and g.gomaxprocs == 1])
     mem = fit_runtime_base(groups)
     wake = fit_wakeup([g for g in groups if g.mode != "idle"], base)
     fitted = {
@@ -473,10 +481,11 @@ def calibrate(runs: list[dict[str, Any]], base: CostModel | None = None,
     if mem["runtime_base_bytes"] is not None:
         fitted["runtime_base_bytes"] = int(round(mem["runtime_base_bytes"] / 65536) * 65536)
         fitted["metadata_fraction"] = round(mem["metadata_fraction"], 4)
-    if apply_alloc:
-        fitted["alloc_ns_per_object"] = round(user["alloc_ns_per_object"], 2)
-        fitted["alloc_ns_per_byte"] = round(user["alloc_ns_per_byte"], 4)
-        fitted["write_barrier_slowdown"] = round(user["write_barrier_slowdown"], 2)
+    if apply_alloc and user["points"]:
+        fitted["alloc_ns_per_object"] = round(user["alloc_ns_per_object"], 1)
+        fitted["alloc_ns_per_byte"] = round(user["alloc_ns_per_byte"], 3)
+        fitted["wakeup_ns"] = int(round(user["wakeup_ns"], -2))
+        fitted["mark_alloc_slowdown"] = round(user["mark_alloc_slowdown"], 2)
     cost = dataclasses.replace(base, **fitted)
     return {"base": dataclasses.asdict(base), "fitted": fitted, "scan_target": scan_target,
             "cost_model": dataclasses.asdict(cost), "scan": scan, "stw": stw, "user": user,
@@ -521,12 +530,13 @@ def report(out: dict[str, Any]) -> str:
         if res:
             lines.append(f"    {name} residuals: median {100 * statistics.median(res):+.0f} %, "
                          f"rms {100 * math.sqrt(statistics.fmean(r * r for r in res)):.0f} %")
-    lines += ["", "user CPU (x availability) - compute = (objects/s x ns_obj + bytes/s x ns_byte)"
-              " x (1 + w x mark duty) + wake-ups/s x ns_wake",
-              f"  alloc_ns_per_object {u['alloc_ns_per_object']:.2f}  alloc_ns_per_byte "
-              f"{u['alloc_ns_per_byte']:.4f}  wakeup_ns {u['wakeup_ns']:.0f}  "
-              f"write_barrier_slowdown {u['write_barrier_slowdown']:.2f}  "
-              f"rms residual {100 * u['rms_residual']:.0f} %"]
+    if u["points"]:
+        lines += ["", "user CPU at GOMAXPROCS=1 (x availability) - compute = (objects/s x "
+                  "ns_obj + bytes/s x ns_byte) x (1 + w x mark duty) + wake-ups/s x ns_wake",
+                  f"  alloc_ns_per_object {u['alloc_ns_per_object']:.2f}  alloc_ns_per_byte "
+                  f"{u['alloc_ns_per_byte']:.4f}  wakeup_ns {u['wakeup_ns']:.0f}  "
+                  f"mark_alloc_slowdown {u['mark_alloc_slowdown']:.2f}  "
+                  f"rms residual {100 * u['rms_residual']:.0f} %"]
     for p in u["points"]:
         lines.append(f"    {p['key']:<44} user {p['user_cpu_per_s']:.3f} s/s  fit {p['fit']:.3f}"
                      f"  resid {100 * (p['residual'] or 0):+.0f} %")
@@ -559,14 +569,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("paths", nargs="*", help="result files, directories or globs")
     ap.add_argument("--mode", choices=("quick", "full", "all"), default="full")
     ap.add_argument("--json", help="write the fit (and the fitted cost model) here")
-    ap.add_argument("--apply-alloc", action="store_true",
-                    help="also take the allocation and write-barrier fit into the cost model")
+    ap.add_argument("--no-apply-alloc", dest="apply_alloc", action="store_false",
+                    help="keep the cost model's allocation, wake-up and mark-time "
+                         "allocation costs (report their fit only)")
+    ap.add_argument("--uncontended", action="store_true",
+                    help="leave out the runs flagged contended (other processes took CPU)")
     ap.add_argument("--scan-target", choices=("cpu", "clock"), default="cpu",
                     help="fit the scan rate to the mark CPU (default) or to the mark's "
                          "duration (clock x GOMAXPROCS)")
     args = ap.parse_args(argv)
     runs = [r for r in compare.load_runs(args.paths or None)
-            if args.mode == "all" or f"-{args.mode}-" in compare.config_key(r)]
+            if (args.mode == "all" or f"-{args.mode}-" in compare.config_key(r))
+            and not (args.uncontended and r.get("contended"))]
     out = calibrate(runs, apply_alloc=args.apply_alloc, scan_target=args.scan_target)
     print(report(out), end="")
     if args.json:

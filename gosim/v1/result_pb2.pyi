@@ -18,6 +18,7 @@ class SpanKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SPAN_KIND_STW_SWEEP_TERM: _ClassVar[SpanKind]
     SPAN_KIND_MARK: _ClassVar[SpanKind]
     SPAN_KIND_STW_MARK_TERM: _ClassVar[SpanKind]
+    SPAN_KIND_FRACTIONAL: _ClassVar[SpanKind]
 
 class TriggerKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -33,6 +34,7 @@ SPAN_KIND_IDLE_MARK: SpanKind
 SPAN_KIND_STW_SWEEP_TERM: SpanKind
 SPAN_KIND_MARK: SpanKind
 SPAN_KIND_STW_MARK_TERM: SpanKind
+SPAN_KIND_FRACTIONAL: SpanKind
 TRIGGER_KIND_UNSPECIFIED: TriggerKind
 TRIGGER_KIND_HEAP: TriggerKind
 TRIGGER_KIND_TIME: TriggerKind
