@@ -44,7 +44,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import simpy
-from simpy.events import Timeout
+from simpy.events import URGENT, Event, Timeout
 
 from simcore.clock import Clock
 from simcore.heap import Heap
@@ -190,7 +190,7 @@ class P:
         self.runq: deque[G] = deque()
         self.runnext: G | None = None
         self.g: G | None = None
-        self.ev: Timeout | None = None  # the pending segment/slice event, None if none
+        self.ev: Event | None = None  # the pending segment/slice/burst event, None if none
         self.seg_start = 0
         self.seg_end = 0
         self.speed = 1.0  # user-code speed during the current segment
@@ -464,7 +464,8 @@ class Machine:
         p.seg_end = end
         if end <= p.slice_end:
             if (self.lazy_ok and not self.runnable and g.pc >= len(g.ops)
-                    and g.kind == G_REQUEST and g.client < 0 and self.coll.phase == 0):
+                    and g.kind == G_REQUEST and g.client < 0 and self.coll.phase == 0
+                    and not self._segment_ends_at(p, end)):
                 # The G finishes with this segment and nothing can intervene on this P
                 # before: no event; settle() completes it when time passes its end.
                 p.lazy_end = end
@@ -474,9 +475,24 @@ class Machine:
             fire = end
         else:
             fire = max(p.slice_end, now)
-        ev = Timeout(self.env, fire - now, p)
+        p.ev = self._p_timer(fire - now, p)
+
+    def _p_timer(self, delay: int, p: P) -> Event:
+        """The event that ends p's segment or time slice after delay ns. Urgent: at one
+        instant it comes before arrivals and wake-ups, as a lazily completed segment does
+        (settle runs first in every callback), so laziness cannot change the order."""
+        ev = Event(self.env)
+        ev._ok = True
+        ev._value = p
         ev.callbacks.append(self._p_event)
-        p.ev = ev
+        self.env.schedule(ev, URGENT, delay)
+        return ev
+
+    def _segment_ends_at(self, p: P, end: int) -> bool:
+        """Whether another P's segment ends at the same ns. Such a tie is not completed
+        lazily: events at one time fire in the order they were made, which settle() cannot
+        know, and the order decides e.g. which P goes idle first."""
+        return any(q is not p and q.g is not None and q.seg_end == end for q in self.ps)
 
     def _advance(self, p: P, g: G, now: int) -> None:
         """Account g's progress on p from the segment start to now."""
@@ -976,23 +992,12 @@ class Machine:
         """A G is about to wait: lazy Ps get real events, since their completion now
         matters (they will pick it up)."""
         for p in self.lazy:
-            ev = Timeout(self.env, p.lazy_end - now, p)
-            ev.callbacks.append(self._p_event)
-            p.ev = ev
+            p.ev = self._p_timer(p.lazy_end - now, p)
             p.lazy_end = -1
         self.lazy.clear()
         self.n_lazy = 0
 
     # --- assists in flight --------------------------------------------------------------
-
-    def _queued(self) -> list[G]:
-        """Every runnable G that is not running."""
-        out: list[G] = list(self.global_q)
-        for p in self.ps:
-            out.extend(p.runq)
-            if p.runnext is not None:
-                out.append(p.runnext)
-        return out
 
     def flush_assists(self, now: int) -> None:
         """Account the assist CPU that running goroutines have spent by now (their segments
@@ -1008,8 +1013,10 @@ class Machine:
         return any(p.g is not None and p.g.assist_left > 0 for p in self.ps)
 
     def cut_assists(self, now: int) -> bool:
-        """The CPU limiter turned on: every booked assist stops where it is; what is left goes
-        back to the collector (Collector.assist_cut). Returns whether any was cut."""
+        """The CPU limiter turned on: every running assist stops where it is; what is left goes
+        back to the collector (Collector.assist_cut). Only running goroutines can have
+        booked assist work (a preempted one hands it back: _p_event). Returns whether any
+        was cut."""
         cut = False
         coll = self.coll
         for p in self.ps:
@@ -1028,11 +1035,6 @@ class Machine:
                 coll.assist_cut(g, g.assist_left)
                 g.assist_left = 0
             cut = True
-        for g in self._queued():
-            if g.assist_left > 0:
-                coll.assist_cut(g, g.assist_left)
-                g.assist_left = 0
-                cut = True
         return cut
 
     def runnable_count(self) -> int:
