@@ -549,9 +549,7 @@ class Machine:
             if g.assist_left > 0:
                 # A preempted assist leaves its work in the P's queues for the workers (Go's
                 # gcw is per P), and its debt stands for when the goroutine runs again.
-                self.coll.assist_cut(g, g.assist_left)
-                g.assist_left = 0
-                p.assist_wall = 0
+                self._drop_assist(p, g)
                 self.coll.replan()
             self.runnable += 1
             if self.n_lazy:
@@ -621,8 +619,6 @@ class Machine:
             return
         if self.marking:
             self.coll.scheduler_check(now)
-            if self.stw:
-                return
         if self.frac > 0.0 and self._frac_behind(p, now):
             self._frac_start(p, now)
             return
@@ -1018,7 +1014,6 @@ class Machine:
         booked assist work (a preempted one hands it back: _p_event). Returns whether any
         was cut."""
         cut = False
-        coll = self.coll
         for p in self.ps:
             g = p.g
             if g is None or g.assist_left <= 0:
@@ -1027,15 +1022,19 @@ class Machine:
                 self._advance(p, g, now)
                 if g.assist_left <= 0:
                     continue
-                coll.assist_cut(g, g.assist_left)
-                g.assist_left = 0
-                p.assist_wall = 0
+                self._drop_assist(p, g)
                 self._segment(p, g, now)
             else:  # booked by the allocation being executed now: not started
-                coll.assist_cut(g, g.assist_left)
-                g.assist_left = 0
+                self._drop_assist(p, g)
             cut = True
         return cut
+
+    def _drop_assist(self, p: P, g: G) -> None:
+        """g's booked assist work not yet run goes back to the collector (Collector.
+        assist_cut: to the mark, as debt to g)."""
+        self.coll.assist_cut(g, g.assist_left)
+        g.assist_left = 0
+        p.assist_wall = 0
 
     def runnable_count(self) -> int:
         return self.runnable
