@@ -159,7 +159,8 @@ class Collector:
 
     # --- setup -------------------------------------------------------------------------
 
-    def warm_start(self, live_bytes: int, scan_bytes: int, cons_mark: float) -> None:
+    def warm_start(self, live_bytes: int, scan_bytes: int, cons_mark: float,
+                   build_cons_mark: float = 0.0) -> None:
         """Start as if a GC had just marked live_bytes (a preloaded baseline heap).
 
         No cycle is recorded, but the two-minute clock starts: the program built this heap
@@ -171,7 +172,8 @@ class Collector:
         p.heap_scan = scan_bytes
         p.last_heap_scan = scan_bytes
         p.last_stack_scan = self.stack_scan
-        p.cons_mark = cons_mark
+        p.cons_mark = max(cons_mark, build_cons_mark)
+        p.last_cons_mark[-1] = build_cons_mark
         self.sync_memory()
         p.gc_controller_commit(is_sweep_done=True, gc_running=False)
         p.last_heap_goal = p.heap_goal()
@@ -183,13 +185,32 @@ class Collector:
         """Copy the heap's memory statistics into the pacer (for the memory-limit goal)."""
         p = self.pacer
         h = self.heap
-        p.mapped_ready_bytes = h.mapped_ready()
-        p.heap_free_bytes = h.free
-        p.heap_in_use_bytes = h.in_use
+        mapped_ready = h.mapped_ready()
+        # Go's counters move as the sweep goes (Heap.unswept); never past mappedReady.
+        unfreed, unreleased = h.unswept(self.env.ns)
+        free = h.free - unreleased
+        over = free + h.total_alloc - (h.total_free - unfreed) - mapped_ready
+        if over > 0:
+            unfreed = max(0, unfreed - over)
+        p.mapped_ready_bytes = mapped_ready
+        p.heap_free_bytes = free
+        p.heap_in_use_bytes = h.in_use + unreleased
         p.total_alloc_bytes = h.total_alloc
-        p.total_free_bytes = h.total_free
+        p.total_free_bytes = h.total_free - unfreed
         p.globals_scan = h.globals
         p.max_stack_scan = h.stacks
+
+    def current_goal(self) -> int:
+        """heapGoal() as Go would compute it now, from the heap's current memory statistics;
+        leaves the pacer's copy of them (what the simulation runs on) as it was."""
+        p = self.pacer
+        saved = (p.mapped_ready_bytes, p.heap_free_bytes, p.heap_in_use_bytes,
+                 p.total_alloc_bytes, p.total_free_bytes, p.globals_scan, p.max_stack_scan)
+        self.sync_memory()
+        goal = p.heap_goal()
+        (p.mapped_ready_bytes, p.heap_free_bytes, p.heap_in_use_bytes, p.total_alloc_bytes,
+         p.total_free_bytes, p.globals_scan, p.max_stack_scan) = saved
+        return goal
 
     def update_trigger(self) -> None:
         trigger, goal = self.pacer.trigger()
@@ -516,7 +537,7 @@ class Collector:
         marked = h.mark_done(self.live0)
         h.note_peak()  # heap_alloc peaks just before the sweep
         p.reset_live(marked)
-        h.sweep(marked)
+        h.sweep(marked, now, self.cost.sweep_ns_per_span)
         h.flush_mcaches()
         self.sync_memory()
         p.last_heap_in_use_bytes = h.in_use

@@ -14,6 +14,7 @@ A baseline heap starts warm: as if a GC had just marked it (Collector.warm_start
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import simpy
@@ -27,7 +28,9 @@ from simcore.config import (
     Distribution,
     Lifetime,
     ObjectSize,
+    Program,
     SimConfig,
+    Step,
 )
 from simcore.heap import HEAP_ARENA_GROW_BYTES, PAGE_BYTES, SPAN_SLACK_FRACTION, Heap
 from simcore.hooks import Hooks, Progress
@@ -124,6 +127,7 @@ class _Run:
                          scannable_fraction=b.scannable_fraction, lifetime=Lifetime.FOREVER)
             self.churn_op = AllocOp(a, make_sampler(a.bytes, streams.get("churn")), heap)
             self.churn_g = G(0, (), G_WORKER, 0, 0, False)
+        heap.strand_fraction = self._strand_fraction()
 
     # --- setup ------------------------------------------------------------------------
 
@@ -150,7 +154,86 @@ class _Run:
         heap.mapped = -(-in_use // HEAP_ARENA_GROW_BYTES) * HEAP_ARENA_GROW_BYTES
         heap.free = heap.mapped - in_use
         heap.note_peak()
-        coll.warm_start(nbytes, scan, self._cons_mark_estimate())
+        coll.warm_start(nbytes, scan, self._cons_mark_estimate(), self._build_cons_mark(elem))
+
+    def _strand_fraction(self) -> float:
+        """The share of swept garbage that stays in spans holding a live object.
+
+        Each P fills its spans in allocation order, and sweeping frees a span only when all
+        of its objects are dead. Garbage shares its spans with survivors when the workload
+        allocates both in one span class from different steps (a leak's objects among
+        short-lived ones): after a few cycles of refilling such spans' holes every span of
+        that class holds a survivor, so that class's garbage is all stranded. A class fed
+        by one step (a TTL ring dies in allocation order) or by garbage only frees whole
+        spans. The share is by expected bytes per second: request steps weighted by the
+        arrival rate (or the closed-loop clients), worker steps by count / period.
+        """
+        w = self.cfg.workload
+        progs: list[tuple[Program, float]] = []
+        if w.open_loop is not None:
+            progs.append((w.request, w.open_loop.rate_per_s))
+        elif w.closed_loop is not None:
+            progs.append((w.request, float(w.closed_loop.clients)))
+        for g in w.workers:
+            progs.append((g.program, g.count * (1e9 / g.period_ns if g.period_ns > 0 else 1.0)))
+        b = w.baseline_heap
+        if b.churn_bytes_per_s > 0:
+            # The baseline's churn: the entries it drops die scattered among live ones
+            # (garbage next to a survivor); the baseline stands for a second step.
+            churn = Allocate(bytes=Distribution.constant(b.churn_bytes_per_s),
+                             object_sizes=(ObjectSize(b.object_bytes),),
+                             scannable_fraction=b.scannable_fraction, lifetime=Lifetime.TTL)
+            progs.append((Program(steps=(Step(allocate=churn), Step(allocate=replace(
+                churn, lifetime=Lifetime.FOREVER)))), 1.0))
+        survivors: dict[int, set[int]] = {}  # span class -> steps whose objects survive
+        garbage: dict[int, dict[int, float]] = {}  # span class -> step -> bytes/s that die
+        total = 0.0
+        step_id = 0
+        for prog, weight in progs:
+            for step in prog.steps:
+                a = step.allocate
+                step_id += 1
+                if a is None:
+                    continue
+                plan = sc.plan_allocation(a.object_sizes, a.scannable_fraction)
+                objs = a.bytes.expected() / plan.mean_request_bytes * weight
+                for e in plan.entries:
+                    nbytes = objs * e.object_fraction * e.elem_bytes
+                    if e.size_class == 0:  # a large object has its own span
+                        total += 0.0 if a.lifetime == Lifetime.FOREVER else nbytes
+                        continue
+                    if a.lifetime != Lifetime.REQUEST:
+                        survivors.setdefault(e.span_class, set()).add(step_id)
+                    if a.lifetime != Lifetime.FOREVER:
+                        d = garbage.setdefault(e.span_class, {})
+                        d[step_id] = d.get(step_id, 0.0) + nbytes
+                        total += nbytes
+        if total <= 0:
+            return 0.0
+        stranded = 0.0
+        for cls, by_step in garbage.items():
+            keep = survivors.get(cls, set())
+            for sid, nbytes in by_step.items():
+                if keep - {sid}:
+                    stranded += nbytes
+        return stranded / total
+
+    def _build_cons_mark(self, elem_bytes: int) -> float:
+        """cons/mark Go measured in the cycle that ran while the baseline heap was built.
+
+        A program builds its cache at start on one goroutine allocating as fast as it can,
+        the heap growing past the 4 MiB first goal: that cycle's measurement is bytes
+        allocated per CPU-ns of a pure allocation loop (dearer while marking:
+        mark_alloc_slowdown) times the CPU-ns of marking per byte. Go's estimate is the
+        maximum of the last measurements (endCycle, lastConsMark), so it paces the first
+        cycles of the run after this one.
+        """
+        c = self.cfg.cost
+        ns = (c.alloc_ns_per_object + c.alloc_ns_per_byte * elem_bytes) * (
+            1.0 + c.mark_alloc_slowdown)
+        if ns <= 0:
+            return 0.0
+        return elem_bytes / ns * c.scan_ns_per_byte
 
     def _cons_mark_estimate(self) -> float:
         """cons/mark the pacer would have learned while the baseline heap was built.
@@ -292,7 +375,7 @@ class _Run:
         s["t_ns"].append(now)
         s["heap_alloc_bytes"].append(h.heap_alloc())
         s["heap_live_bytes"].append(p.heap_live)
-        goal = p.heap_goal()
+        goal = self.coll.current_goal()
         s["heap_goal_bytes"].append(goal if goal != MAX_UINT64 else 0)
         trig = self.m.trigger
         s["trigger_bytes"].append(trig if trig < MAX_UINT64 else 0)

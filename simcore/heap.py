@@ -11,7 +11,12 @@ their own straight from mheap.
 
 Spans come from pages: free pages retained by the heap first (heapFree), then pages the
 scavenger returned to the OS (heapReleased, faulted back in at a cost), then new address
-space from the OS in 4 MiB-aligned steps (mheap.grow), also at a cost.
+space from the OS in 4 MiB-aligned steps (mheap.grow), also at a cost. Sweeping leaves in
+use every span that still holds a live object; where a workload allocates survivors and
+garbage in the same span class (a leak amid short-lived objects), the garbage's slots stay
+in those spans (stranded) until refills reuse them, which they do before taking new spans,
+as mcentral hands out its partially used spans first. Go counts such slots as neither
+objects nor free pages, so just after a cycle the memory-limit goal is lower by them.
 
 Reachability is tracked in aggregate, not per object. live_bytes counts every object still
 reachable: the baseline heap, what in-flight goroutines hold (lifetime REQUEST), TTL'd bytes
@@ -105,6 +110,12 @@ class Heap:
         "released",
         "runtime_base",
         "stacks",
+        "strand_fraction",
+        "stranded",
+        "sweep_freed",
+        "sweep_from_ns",
+        "sweep_pages",
+        "sweep_to_ns",
         "total_alloc",
         "total_free",
         "ttl_queues",
@@ -136,6 +147,22 @@ class Heap:
         self.stacks = 0
         self.globals = globals_bytes
         self.runtime_base = cost.runtime_base_bytes
+        # Free object slots in spans that sweeping left in use because they still hold a
+        # live object (mcentral's partial spans), in bytes: set by sweep, used up by refills
+        # before new spans are taken (Machine.alloc). Go counts them as neither heap objects
+        # nor free pages, so they lower the memory-limit goal until refilled.
+        self.stranded = 0
+        # The share of swept garbage left in such spans (set by the engine from the
+        # workload: Engine._strand_fraction).
+        self.strand_fraction = 0.0
+        # The last sweep, as Go's runtime sees it progress: it runs from sweep_from_ns to
+        # sweep_to_ns (ns), freeing sweep_freed object bytes and returning sweep_pages bytes
+        # of whole spans to heapFree at an even pace. Set by sweep; read by unswept. The
+        # heap's own counters hold the swept end state at once.
+        self.sweep_from_ns = 0
+        self.sweep_to_ns = 0
+        self.sweep_freed = 0
+        self.sweep_pages = 0
         # Bytes allocated since mark start (all black), while marking is set.
         self.alloc_during_mark = 0
         self.marking = False
@@ -248,12 +275,13 @@ class Heap:
         self.marking = False
         return live_at_start + self.alloc_during_mark
 
-    def sweep(self, marked_bytes: int) -> int:
+    def sweep(self, marked_bytes: int, now_ns: int = 0, ns_per_span: int = 0) -> int:
         """Free everything not marked; return the bytes freed.
 
         Sweeping is concurrent in Go; here its result is applied at once and its CPU cost
         is paid by refills (CostModel.sweep_ns_per_span). Spans emptied return their pages
-        to heapFree. Objects are counted freed at the mean object size.
+        to heapFree; strand_fraction of the garbage stays in spans that keep a live object
+        (stranded). Objects are counted freed at the mean object size.
         """
         alloc = self.total_alloc - self.total_free
         freed = max(0, alloc - marked_bytes)
@@ -262,12 +290,29 @@ class Heap:
             self.objects_free += min(self.objects_alloc - self.objects_free,
                                      int(freed / mean) if mean > 0 else 0)
         self.total_free += freed
-        target = int(marked_bytes * (1.0 + SPAN_SLACK_FRACTION))
-        target = -(-target // PAGE_BYTES) * PAGE_BYTES
+        dense = int(marked_bytes * (1.0 + SPAN_SLACK_FRACTION))
+        stranded = self.stranded + int(freed * self.strand_fraction)
+        target = -(-(dense + stranded) // PAGE_BYTES) * PAGE_BYTES
+        spans = self.in_use // PAGE_BYTES
+        pages = 0
         if self.in_use > target:
-            self.free += self.in_use - target
+            pages = self.in_use - target
+            self.free += pages
             self.in_use = target
+        self.stranded = min(stranded, max(0, self.in_use - dense))
+        self.sweep_from_ns = now_ns
+        self.sweep_to_ns = now_ns + spans * ns_per_span
+        self.sweep_freed = freed
+        self.sweep_pages = pages
         return freed
+
+    def unswept(self, now_ns: int) -> tuple[int, int]:
+        """What the sweep begun at sweep_from_ns has yet to free at now_ns: (object bytes,
+        bytes of whole spans not yet returned to heapFree). What Go's statistics lag by."""
+        if now_ns >= self.sweep_to_ns:
+            return 0, 0
+        left = (self.sweep_to_ns - now_ns) / (self.sweep_to_ns - self.sweep_from_ns)
+        return int(self.sweep_freed * left), int(self.sweep_pages * left)
 
     def flush_mcaches(self) -> None:
         """mcache.releaseAll after mark termination: every cached span goes back."""

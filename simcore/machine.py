@@ -761,6 +761,7 @@ class Machine:
         scan_bytes = 0
         nobj = 0
         span_growth = 0
+        large_bytes = 0
         for e in a.entries:
             # e = [span_class, elem_bytes, objects_per_span, span_bytes, objects_per_byte,
             #      is_scan, is_large, carry]
@@ -777,6 +778,7 @@ class Machine:
             if e[6]:
                 nlarge += n
                 span_growth += b
+                large_bytes += b
                 continue
             # mcache: take from the cached span; refill whole spans from mcentral.
             sclass = e[0]
@@ -801,7 +803,18 @@ class Machine:
         if self.marking:
             cost *= self.mark_alloc_factor
         if span_growth:
-            heap.in_use += span_growth
+            small = span_growth - large_bytes
+            if heap.stranded and small:
+                # Partially used spans first (mcentral.cacheSpan): their slots are already
+                # in use as pages; the memory-limit goal moves up as they fill.
+                cover = min(heap.stranded, small)
+                heap.stranded -= cover
+                heap.in_use += span_growth - cover
+                if coll.mem_limited and coll.phase == 0:
+                    coll.sync_memory()
+                    coll.update_trigger()
+            else:
+                heap.in_use += span_growth
             pacer.heap_live += span_growth
             cost += refills * self.refill_ns + nlarge * self.large_alloc_ns
             cost += heap.take_pages()

@@ -290,6 +290,9 @@ def sim_config(run: dict[str, Any], cost: CostModel | None = None,
     cost = cost or CostModel()
     k = 1.0 / avail if avail else 1.0
     cfg = workloads.for_run(run, cost=scale_cost(cost, k))
+    period_s = ((run.get("program") or {}).get("samples") or {}).get("period_s")
+    if period_s:  # sample gosim's series as the twin's sampler read its gauges
+        cfg = cfg.replace(sample_interval_ns=round(period_s / NS))
     return scale_compute(cfg, k)
 
 
@@ -308,6 +311,7 @@ def sim_figures(res: Any) -> dict[str, Any]:
     by_n = {c.n: c for c in cyc}
     ratios = [c.heap_goal_bytes / by_n[c.n - 1].heap_marked_bytes for c in win
               if c.n - 1 in by_n and by_n[c.n - 1].heap_marked_bytes > 0]
+    sampled = _sampled_goal_live(res, cyc, end, ws, we)
     gc_ns = sum(c.stw_sweep_term_cpu_ns + c.assist_cpu_ns + c.dedicated_cpu_ns
                 + c.fractional_cpu_ns + c.stw_mark_term_cpu_ns for c in win)
     pauses = [x * NS for c in win for x in (c.stw_sweep_term_clock_ns, c.stw_mark_term_clock_ns)]
@@ -326,7 +330,9 @@ def sim_figures(res: Any) -> dict[str, Any]:
                          or (len(win) / window_s if window_s > 0 else None)),
         "cycles_per_s_count": len(win) / window_s if window_s > 0 else None,
         "cycles_in_window": len(win),
-        "goal_live": statistics.fmean(ratios) if ratios else None,
+        "goal_live": sampled if sampled is not None else (
+            statistics.fmean(ratios) if ratios else None),
+        "goal_live_gctrace": statistics.fmean(ratios) if ratios else None,
         "peak_heap_bytes": s.peak_heap_alloc_bytes,
         "gc_cpu": gc_ns / (window_s / NS * procs) if window_s > 0 else None,
         "gc_cpu_run": s.gc_cpu_fraction,
@@ -340,6 +346,27 @@ def sim_figures(res: Any) -> dict[str, Any]:
     if not win:
         out["cycles_per_s"] = 0.0
     return out
+
+
+def _sampled_goal_live(res: Any, cyc: list[Any], end: Any, ws: int, we: int) -> float | None:
+    """goal/live as the twin's sampler measures it (summary.py goal_live_ratio_sampled): at
+    each series sample after which a cycle had ended, the goal then over that cycle's marked
+    bytes, for samples in the window. None unless the series was sampled at the twin's
+    period (sim_config), i.e. for runs whose sampler ran."""
+    ts = res.series
+    if ts is None or not ts.t_ns or ts.interval_ns != res.config.sample_interval_ns:
+        return None
+    ends = sorted((end(c), c.heap_marked_bytes) for c in cyc)
+    out: list[float] = []
+    i = 0
+    for t, goal in zip(ts.t_ns, ts.heap_goal_bytes, strict=True):
+        seen = i
+        while i < len(ends) and ends[i][0] <= t:
+            i += 1
+        marked = ends[i - 1][1] if i > seen else 0
+        if marked > 0 and goal > 0 and ws <= t < we:
+            out.append(goal / marked)
+    return statistics.fmean(out) if out else None
 
 
 def simulate_run(run: dict[str, Any], cost: CostModel | None = None,
