@@ -121,6 +121,7 @@ class TimeSeries:
 
     heap_alloc_bytes: bytes in allocated heap objects (runtime/metrics /gc/heap/allocs minus
     frees: live plus not-yet-swept garbage); heap_live_bytes: the pacer's heapLive;
+    heap_goal_bytes: heapGoal() at t from the heap's statistics at t (/gc/heap/goal);
     gc_cpu_fraction: GC CPU over all Ps in the interval ending at t (assists, workers,
     pauses); request_rate_per_s: requests completed in the interval per second.
     """
