@@ -407,3 +407,61 @@ def parse_flag_defaults(usage: str) -> dict[str, Any]:
         else:
             out[name] = float(raw) if raw else 0
     return out
+
+
+# --- goal/live read as the twin's sampler reads it -----------------------------------------
+
+
+class _Cycle:
+    def __init__(self, end_ns: int, marked: int) -> None:
+        self.start_ns = end_ns - 10
+        self.stw_sweep_term_clock_ns = 4
+        self.mark_clock_ns = 4
+        self.stw_mark_term_clock_ns = 2
+        self.heap_marked_bytes = marked
+
+
+class _Series:
+    def __init__(self, interval: int, goals: list[int]) -> None:
+        self.interval_ns = interval
+        self.t_ns = tuple(i * interval for i in range(len(goals)))
+        self.heap_goal_bytes = tuple(goals)
+
+
+class _Res:
+    def __init__(self, interval: int, goals: list[int]) -> None:
+        self.series = _Series(interval, goals)
+        self.config = type("C", (), {"sample_interval_ns": interval})()
+
+
+def test_sampled_goal_live_takes_the_first_sample_after_each_cycle() -> None:
+    from validation.compare import _sampled_goal_live
+
+    def end(c: _Cycle) -> int:
+        return c.start_ns + c.stw_sweep_term_clock_ns + c.mark_clock_ns + c.stw_mark_term_clock_ns
+
+    # Samples every 100 ns with these goals; cycles end at 150 (marked 10), 420 (marked 20)
+    # and 440 (marked 40: the sampler sees only the last of two cycles between samples).
+    goals = [0, 90, 30, 33, 36, 80, 88, 70, 77]
+    res = _Res(100, goals)
+    cyc = [_Cycle(150, 10), _Cycle(420, 20), _Cycle(440, 40)]
+    got = _sampled_goal_live(res, cyc, end, 0, 10_000)
+    assert got == pytest.approx((30 / 10 + 80 / 40) / 2)
+    # The window holds the samples whose time is in it: only the one at 500 here.
+    assert _sampled_goal_live(res, cyc, end, 300, 10_000) == pytest.approx(80 / 40)
+    # A series not sampled at the twin's period (sim_config sets it) is not read.
+    other = _Res(100, goals)
+    other.config.sample_interval_ns = 0
+    assert _sampled_goal_live(other, cyc, end, 0, 10_000) is None
+
+
+def test_gosim_goal_live_is_read_like_the_sampler_for_runs_that_sampled() -> None:
+    from validation import compare
+
+    run = load_capture("steady-p1-gogc100")
+    period = run["program"]["samples"]["period_s"]
+    cfg = compare.sim_config(run)
+    assert cfg.sample_interval_ns == round(period * 1e9)
+    fig, _ = compare.simulate_run(run)
+    # Without a memory limit the goal is fixed between cycles: both readings agree.
+    assert fig["goal_live"] == pytest.approx(fig["goal_live_gctrace"], rel=1e-3)
