@@ -293,7 +293,7 @@ class Heap:
         dense = int(marked_bytes * (1.0 + SPAN_SLACK_FRACTION))
         stranded = self.stranded + int(freed * self.strand_fraction)
         target = -(-(dense + stranded) // PAGE_BYTES) * PAGE_BYTES
-        spans = self.in_use // PAGE_BYTES
+        spans = self.in_use // PAGE_BYTES  # one span per page: most small spans are one page
         pages = 0
         if self.in_use > target:
             pages = self.in_use - target
