@@ -87,9 +87,10 @@ class TTLQueue:
 class Heap:
     """Heap state for one run. All fields are bytes unless named otherwise.
 
-    The machine (simcore.machine) calls alloc_small/alloc_large from allocate steps and the
-    collector (simcore.collector) calls mark_start/sweep. heapLive itself lives in the
-    pacer (GCController.heap_live); this object reports the span bytes to add to it.
+    The machine (simcore.machine, Machine.alloc) updates the allocation counters, the
+    mcaches and in_use from allocate steps, then take_pages; the collector
+    (simcore.collector) calls mark_start/sweep. heapLive itself lives in the pacer
+    (GCController.heap_live), which Machine.alloc moves by the span bytes refilled.
     """
 
     __slots__ = (
@@ -124,10 +125,10 @@ class Heap:
     def __init__(self, gomaxprocs: int, cost: CostModel, globals_bytes: int) -> None:
         self.cost = cost
         # mcache[p][span_class]: free object slots in P p's cached span of that class.
-        # Updated by alloc_small; emptied by flush_mcaches at mark termination.
+        # Updated by Machine.alloc; emptied by flush_mcaches at mark termination.
         self.mcache: list[list[int]] = [[0] * 136 for _ in range(gomaxprocs)]
         # Cumulative bytes/objects allocated and freed (runtime/metrics /gc/heap/allocs,
-        # /gc/heap/frees); alloc by alloc_*, free by sweep.
+        # /gc/heap/frees); alloc by Machine.alloc, free by sweep.
         self.total_alloc = 0
         self.total_free = 0
         self.objects_alloc = 0
@@ -171,38 +172,6 @@ class Heap:
         self.peak_alloc = 0
 
     # --- allocation ---------------------------------------------------------------------
-
-    def alloc_small(self, p: int, span_class: int, n: int, elem_bytes: int, per_span: int,
-                    span_bytes: int) -> int:
-        """Allocate n objects of one small span class on P p; return the number of refills.
-
-        The caller adds refills*span_bytes to heapLive (the refill's free part: spans come
-        empty from mcentral in this model) and pays refill costs.
-        """
-        cache = self.mcache[p]
-        free_slots = cache[span_class]
-        nbytes = n * elem_bytes
-        self.total_alloc += nbytes
-        self.objects_alloc += n
-        if self.marking:
-            self.alloc_during_mark += nbytes
-        if n <= free_slots:
-            cache[span_class] = free_slots - n
-            return 0
-        need = n - free_slots
-        refills = (need + per_span - 1) // per_span
-        cache[span_class] = refills * per_span - need
-        self.in_use += refills * span_bytes
-        return refills
-
-    def alloc_large(self, n: int, span_bytes: int) -> None:
-        """Allocate n large objects of span_bytes each (their own spans, from mheap)."""
-        nbytes = n * span_bytes
-        self.total_alloc += nbytes
-        self.objects_alloc += n
-        if self.marking:
-            self.alloc_during_mark += nbytes
-        self.in_use += nbytes
 
     def take_pages(self) -> int:
         """Back in_use with pages: from heapFree, then heapReleased, then the OS.
