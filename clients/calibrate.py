@@ -69,6 +69,7 @@ from simcore.config import (
     Workload,
 )
 from simcore.gctrace import is_gc_forced_line, parse_gctrace_line
+from simcore.sizeclasses import CLASS_TO_SIZE, MAX_SMALL_SIZE
 
 MIB = 1 << 20
 KIB = 1 << 10
@@ -202,8 +203,6 @@ def is_idle(cycles: list[dict[str, Any]]) -> bool:
 def size_class_at_most(size: int) -> int:
     """The largest size class not above size (objects of the mean size would otherwise be
     rounded up a class), or size itself for large objects."""
-    from simcore.sizeclasses import CLASS_TO_SIZE, MAX_SMALL_SIZE
-
     if size > MAX_SMALL_SIZE:
         return size
     return max((c for c in CLASS_TO_SIZE if 0 < c <= size), default=8)
@@ -372,6 +371,11 @@ def fit_trace(recs: list[dict[str, Any]], metrics: dict[str, float] | None = Non
 
     # The fixed costs of the two pauses.
     changes: dict[str, Any] = {"scan_ns_per_byte": round(scan_ns, 4)}
+    if obj > MAX_SMALL_SIZE:
+        # The replayed baseline is then made of large objects, which gosim marks at
+        # large_scan_ns_per_byte; the trace gives one rate for the whole heap.
+        changes["large_scan_ns_per_byte"] = round(scan_ns, 4)
+        src["large_scan_ns_per_byte"] = "the fitted scan rate (large objects only)"
     for name, key in (("stw_sweep_term_ns", "stw1_clock_ms"),
                       ("stw_mark_term_ns", "stw2_clock_ms")):
         stw = _median([r[key] * MS for r in cyc])

@@ -11,7 +11,8 @@ A cycle follows src/runtime/mgc.go (reference §5):
   mark      startCycle sizes the workers; live bytes are snapshotted (everything reachable
             now will be marked; new objects are black). Mark work = scannable live heap +
             stacks + globals, in scan-work bytes, costing scan_ns_per_byte each (noscan
-            objects add noscan_mark_fraction of that). Dedicated Ps, idle Ps (up to the
+            objects add noscan_mark_fraction of that); the baseline heap's large pointer
+            arrays are scanned first, at large_scan_ns_per_byte. Dedicated Ps, idle Ps (up to the
             pacer's cap) and fractional worker bursts (machine.py) do background work;
             its credit goes to a pool that assists steal from first. An allocating
             goroutine in debt assists (at least 64 KiB of work) unless the CPU limiter
@@ -113,6 +114,14 @@ class Collector:
         self.mark_done = 0.0
         self.bg_credit = 0.0
         self.ns_per_work = cfg.cost.scan_ns_per_byte
+        # dense_scan_bytes: scan work of the baseline heap's large scannable objects
+        # (bytes; set once by the engine, the baseline stays live). dense_work: this
+        # mark's share of it, done first (_end_stw1). ns_dense: CPU ns per byte of it
+        # (CostModel.large_scan_ns_per_byte). _ns_for_work/_work_for_ns convert across the
+        # boundary at mark_done == dense_work.
+        self.dense_scan_bytes = 0
+        self.dense_work = 0.0
+        self.ns_dense = self.ns_per_work
         self.ded_count = 0  # dedicated workers this cycle (Ps 0..ded_count-1)
         self.trigger_g: G | None = None  # the goroutine that tripped the heap trigger
         self.lim_ns_at_start = 0  # the limiter's total limiting time when the cycle began
@@ -317,6 +326,8 @@ class Collector:
         c = self.cost
         self.ns_per_work = c.scan_ns_per_byte * (
             1.0 + c.noscan_mark_fraction * noscan / max(1, self.mark_total))
+        self.dense_work = float(min(self.dense_scan_bytes, self.scan0))
+        self.ns_dense = c.large_scan_ns_per_byte or self.ns_per_work
         self.cyc_assist = 0
         self.waiting_assists = False
         self.cyc_ded = self.cyc_frac = self.cyc_idle = 0.0
@@ -347,9 +358,28 @@ class Collector:
         self.cyc_ded += ded_cpu
         self.cyc_frac += frac_cpu
         self.cyc_idle += idle_cpu
-        work = (ded_cpu + frac_cpu + idle_cpu) / self.ns_per_work
+        work = self._work_for_ns(ded_cpu + frac_cpu + idle_cpu)
         self.mark_done += work
         self.bg_credit += work
+
+    def _ns_for_work(self, work: float) -> float:
+        """CPU ns to do the next `work` bytes of scan work from the mark's progress."""
+        dense = self.dense_work - self.mark_done
+        if dense <= 0:
+            return work * self.ns_per_work
+        if work <= dense:
+            return work * self.ns_dense
+        return dense * self.ns_dense + (work - dense) * self.ns_per_work
+
+    def _work_for_ns(self, ns: float) -> float:
+        """Scan work done by the next `ns` of mark CPU from the mark's progress."""
+        dense = self.dense_work - self.mark_done
+        if dense <= 0:
+            return ns / self.ns_per_work
+        cap = dense * self.ns_dense
+        if ns <= cap:
+            return ns / self.ns_dense
+        return dense + (ns - cap) / self.ns_per_work
 
     def _rate(self) -> float:
         """Background mark CPU (Ps' worth) with the machine's current P counts."""
@@ -369,7 +399,7 @@ class Collector:
             rate = self._rate()
             if rate <= 0:
                 return
-            at = now + math.ceil(remaining * self.ns_per_work / rate)
+            at = now + math.ceil(self._ns_for_work(remaining) / rate)
         if self.check_ev is not None and at >= self.check_at:
             return
         self.check_at = at
@@ -434,8 +464,8 @@ class Collector:
                 # The work is claimed now (credited to the mark and to g); its CPU is
                 # counted as it runs (assist_ran), and what the CPU limiter cuts short is
                 # handed back (assist_cut).
+                ns = math.ceil(self._ns_for_work(work))
                 self.mark_done += work
-                ns = math.ceil(work * self.ns_per_work)
                 credit += int(work * p.assist_bytes_per_work)
                 self.stats.assist_interval(self.env.ns, ns)
                 tr = self.machine.trace
@@ -457,7 +487,7 @@ class Collector:
     def assist_cut(self, g: G, ns: int) -> None:
         """The CPU limiter turned on with ns of g's booked assist not yet run: gcDrainN stops
         and the work not done goes back to the mark, as debt to g."""
-        work = ns / self.ns_per_work
+        work = ns / (self.ns_dense if self.mark_done <= self.dense_work else self.ns_per_work)
         self.mark_done -= work
         g.credit -= int(work * self.pacer.assist_bytes_per_work)
 

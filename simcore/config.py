@@ -333,6 +333,18 @@ class CostModel:
     # the Go twin's mark CPU per cycle on gosim's mark work over the 62 configurations run on
     # a quiet machine, go1.27.3 on a 2-vCPU AMD EPYC VM: 1.757, rms residual 9.0 %.
     scan_ns_per_byte: float = 1.76
+    # Mark work per byte of the baseline heap's large scannable objects (more than 32 KiB:
+    # pointer arrays such as a cache's index or a ring of slots, scanned in 128 KiB oblets).
+    # Each word of such an array points at a distinct object, and scanning it marks that
+    # object (for a small scannable one, Green Tea also queues its span), so a byte of it
+    # costs more than a byte of a small object. The mark reaches these arrays first
+    # (they hang off the roots; gcDrain takes objects before spans, src/runtime/mgcwork.go),
+    # so their cost falls at the start of every mark, before the background workers have
+    # earned much assist credit. 2.7 ns/byte: fitted in docs/fidelity.md, the twin's steady
+    # workload (an 8 MiB ring of pointers) on 14 quiet configurations, least rms of GC CPU;
+    # its runtime trace shows the first 30 % of each mark earning credit 1.5x slower than
+    # the rest. 0: the same as scan_ns_per_byte.
+    large_scan_ns_per_byte: float = 2.7
     # Marking a noscan object costs about this fraction of scanning it.
     noscan_mark_fraction: float = 0.05
     # User code runs this much slower while the write barrier is on (fraction, 0.05 = 5 %).

@@ -154,6 +154,9 @@ class _Run:
         heap.mapped = -(-in_use // HEAP_ARENA_GROW_BYTES) * HEAP_ARENA_GROW_BYTES
         heap.free = heap.mapped - in_use
         heap.note_peak()
+        if elem > sc.MAX_SMALL_SIZE:
+            # Large pointer arrays: marked first, at CostModel.large_scan_ns_per_byte.
+            coll.dense_scan_bytes = scan
         coll.warm_start(nbytes, scan, self._cons_mark_estimate(), self._build_cons_mark(elem))
 
     def _strand_fraction(self) -> float:

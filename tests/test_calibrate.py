@@ -225,3 +225,16 @@ def test_register_adds_the_subcommand() -> None:
     ns = ap.parse_args(["calibrate", "x.log", "--metrics", "m.json", "-o", "w.yaml"])
     assert ns.func is cli_calibrate.calibrate_main
     assert ns.output == Path("w.yaml")
+
+
+def test_a_heap_of_large_objects_is_replayed_at_the_fitted_scan_rate() -> None:
+    # gosim marks a baseline of objects over 32 KiB at large_scan_ns_per_byte; a user's trace
+    # gives one scan rate for the whole heap, so the fit sets both to it.
+    text, metrics = _capture("steady-p1-gogc100")
+    big = dict(metrics)
+    big["/gc/heap/allocs:objects"] = big["/gc/heap/allocs:bytes"] / (64 * 1024)
+    fit = cal.fit_trace(cal.parse_log(text), big)
+    assert fit.object_bytes == 64 * 1024
+    assert fit.cost.large_scan_ns_per_byte == fit.cost.scan_ns_per_byte
+    small = cal.fit_trace(cal.parse_log(text), metrics)
+    assert small.cost.large_scan_ns_per_byte == cal.CostModel().large_scan_ns_per_byte

@@ -465,3 +465,36 @@ def test_gosim_goal_live_is_read_like_the_sampler_for_runs_that_sampled() -> Non
     fig, _ = compare.simulate_run(run)
     # Without a memory limit the goal is fixed between cycles: both readings agree.
     assert fig["goal_live"] == pytest.approx(fig["goal_live_gctrace"], rel=1e-3)
+
+
+def test_only_the_steady_ring_is_a_baseline_of_large_arrays() -> None:
+    from validation import calibrate_costs
+
+    # 64 MiB of 64 B objects in two goroutines' rings: two 4 MiB slot arrays, all pointers.
+    steady = workloads.steady({"ring-live-bytes": 64 * MIB}, gomaxprocs=1, gogc=100)
+    assert calibrate_costs.large_scan_bytes(steady) == 8 * MIB
+    # The caches' index arrays are folded into a baseline of small entries.
+    for cfg in (workloads.server(None, 1, 100), workloads.memlimit(None, 1, 100),
+                workloads.leak(None, 1, 100)):
+        assert calibrate_costs.large_scan_bytes(cfg) == 0
+
+
+def test_the_scan_fit_takes_the_large_arrays_off_at_their_own_rate() -> None:
+    from simcore.config import CostModel
+    from validation import calibrate_costs, compare
+
+    rec = {"spec": json.loads((TESTDATA / "steady-p1-gogc100.spec.json").read_text())["spec"]}
+    cost = CostModel()
+    cfg = compare.sim_config(rec, cost, None)
+    large = calibrate_costs.large_scan_bytes(cfg)
+    assert large > 0
+    rest, got_large = calibrate_costs.sim_work_per_cycle(rec, cost)  # type: ignore[misc]
+    assert got_large == large
+    # x is the rest of the work only: as a share of all of it, about what the heap's
+    # small objects and stacks scan (the arrays are an eighth of the ring's bytes).
+    work_if_uniform = rest + large * cost.large_scan_ns_per_byte / cost.scan_ns_per_byte
+    assert rest < work_if_uniform
+    doubled = calibrate_costs.sim_work_per_cycle(
+        rec, CostModel(large_scan_ns_per_byte=2 * cost.large_scan_ns_per_byte))
+    assert doubled is not None
+    assert doubled[0] == pytest.approx(rest, rel=0.02)  # the rest does not depend on it

@@ -15,10 +15,19 @@ scan_ns_per_byte (mark CPU per byte of scan work)
     x = the same cycles' mark work in gosim for the same workload: gosim charges
     scan_ns_per_byte x (scannable heap + stacks + globals + noscan_mark_fraction x noscan
     heap) per cycle, so x is gosim's per-cycle mark CPU / scan_ns_per_byte (the work does not
-    depend on the rate). Least squares through the origin, y = s x; the residual of each
+    depend on the rate). The baseline's large arrays, which gosim charges at
+    large_scan_ns_per_byte, come off both sides first (their bytes x that rate off y, their
+    bytes out of x). Least squares through the origin, y = s x; the residual of each
     configuration is (s x - y) / y. noscan_mark_fraction is held at its default: every twin
     workload is about half scannable, so scannable and noscan bytes are collinear and the
     data cannot separate them.
+
+large_scan_ns_per_byte (the baseline's large pointer arrays, marked first)
+    With --large-scan-grid only: on each grid value, the configurations whose workload has a
+    baseline of large objects are simulated and compared (validation.compare), and the value
+    with the smallest rms GC CPU error wins (fit_large_scan; docs/fidelity.md "Problems
+    found" 13 for why the GC CPU, which leaves idle marking out, is what identifies it).
+    The scan-rate fit then uses it.
 
 stw_sweep_term_ns, stw_mark_term_ns, stw_per_p_ns (the pauses once the world is stopped)
     gosim's sweep-termination pause is stop + stw_sweep_term_ns + per_p x GOMAXPROCS, its
@@ -177,13 +186,34 @@ def group_data(key: str, runs: list[dict[str, Any]]) -> GroupData:
                      wakeups_per_s=med["wake"] or 0.0)
 
 
-def sim_work_per_cycle(run: dict[str, Any], cost: CostModel) -> float | None:
-    """gosim's mark work per cycle (scan-work bytes, noscan weighted) for the run's
-    workload: median over the window's cycles of mark CPU / scan_ns_per_byte."""
+def large_scan_bytes(cfg: Any) -> int:
+    """Scan work of the baseline heap's large objects (bytes per cycle), which gosim marks
+    at large_scan_ns_per_byte (simcore.engine, _preload_baseline)."""
+    from simcore.sizeclasses import MAX_SMALL_SIZE, elem_size
+
+    b = cfg.workload.baseline_heap
+    if b.live_bytes <= 0:
+        return 0
+    elem = elem_size(b.object_bytes, b.scannable_fraction == 0.0)
+    if elem <= MAX_SMALL_SIZE:
+        return 0
+    return int(max(1, b.live_bytes // b.object_bytes) * elem * b.scannable_fraction)
+
+
+def large_scan_rate(cost: CostModel) -> float:
+    return cost.large_scan_ns_per_byte or cost.scan_ns_per_byte
+
+
+def sim_work_per_cycle(run: dict[str, Any], cost: CostModel) -> tuple[float, float] | None:
+    """gosim's mark work per cycle for the run's workload, (rest, large): the baseline's
+    large arrays (at large_scan_ns_per_byte) and everything else (scan-work bytes, noscan
+    weighted, at scan_ns_per_byte): median over the window's cycles of mark CPU, less the
+    large arrays' cost, / scan_ns_per_byte."""
     from simcore import simulate
 
     res = simulate(compare.sim_config(run, cost, None))
     cfg = res.config
+    large = large_scan_bytes(cfg)
     win = [c for c in res.cycles if cfg.warmup_ns <= c.start_ns + c.stw_sweep_term_clock_ns
            + c.mark_clock_ns + c.stw_mark_term_clock_ns < cfg.duration_ns
            and c.kind.value != "cycle"]
@@ -191,9 +221,9 @@ def sim_work_per_cycle(run: dict[str, Any], cost: CostModel) -> float | None:
         win = [c for c in res.cycles if c.kind.value != "cycle"]
     if not win:
         return None
-    return statistics.median(
-        (c.assist_cpu_ns + c.dedicated_cpu_ns + c.fractional_cpu_ns + c.idle_cpu_ns)
-        / cost.scan_ns_per_byte for c in win)
+    cpu = statistics.median(
+        c.assist_cpu_ns + c.dedicated_cpu_ns + c.fractional_cpu_ns + c.idle_cpu_ns for c in win)
+    return (cpu - large * large_scan_rate(cost)) / cost.scan_ns_per_byte, float(large)
 
 
 # --------------------------------------------------------------------------------------
@@ -264,12 +294,16 @@ def fit_scan(groups: list[GroupData], base: CostModel) -> dict[str, Any]:
             continue
         if g.mode != "idle" and g.cycles < MIN_CYCLES:
             continue
-        x = sim_work_per_cycle(g.runs[0], base)
-        if not x:
+        xw = sim_work_per_cycle(g.runs[0], base)
+        if not xw:
             continue
-        pts.append({"key": g.key, "x_work_bytes": x, "y_mark_cpu_s": g.mark_cpu_wall_s
-                    * g.availability, "y_wall_s": g.mark_cpu_wall_s,
-                    "y_clock_s": (g.mark_clock_s or 0) * g.gomaxprocs * g.availability,
+        x, large = xw
+        # The large arrays' CPU at their own (fixed) rate comes off y: y - d large = s x.
+        dl = large * large_scan_rate(base) * 1e-9
+        pts.append({"key": g.key, "x_work_bytes": x, "x_large_bytes": large,
+                    "y_mark_cpu_s": g.mark_cpu_wall_s * g.availability - dl,
+                    "y_wall_s": g.mark_cpu_wall_s - dl,
+                    "y_clock_s": (g.mark_clock_s or 0) * g.gomaxprocs * g.availability - dl,
                     "availability": g.availability, "gomaxprocs": g.gomaxprocs})
     xs = [p["x_work_bytes"] for p in pts]
     ys = [p["y_mark_cpu_s"] for p in pts]
@@ -300,6 +334,33 @@ def fit_scan(groups: list[GroupData], base: CostModel) -> dict[str, Any]:
         "rms_residual": math.sqrt(statistics.fmean(p["residual"] ** 2 for p in pts)),
         "points": pts,
     }
+
+
+def fit_large_scan(groups: list[GroupData], base: CostModel,
+                   grid: list[float]) -> dict[str, Any]:
+    """large_scan_ns_per_byte on a grid: for the configurations whose workload has a
+    baseline of large arrays, the rms of gosim's GC CPU error (percentage points, as
+    validation.compare measures it) at each grid value; the smallest wins. The large
+    arrays' cost falls at the start of each mark, so it sets how much of the mark the
+    assists do instead of the idle worker, which only the GC CPU fraction (idle marking
+    excluded) sees; the mark's total CPU hardly separates it from scan_ns_per_byte."""
+    sel = [g for g in groups if g.mode != "idle" and g.cycles >= MIN_CYCLES
+           and large_scan_bytes(compare.sim_config(g.runs[0], base, None)) > 0]
+    rows = []
+    for d in grid:
+        cost = dataclasses.replace(base, large_scan_ns_per_byte=d)
+        errs = {}
+        for g in sel:
+            res = compare.compare_group(g.key, g.runs, cost)
+            cell = next(c for c in res.cells if c.metric == "GC CPU")
+            if cell.error is not None:
+                errs[g.key] = cell.error
+        rms = math.sqrt(statistics.fmean(e * e for e in errs.values())) if errs else None
+        rows.append({"large_scan_ns_per_byte": d, "rms_gc_cpu_pp": rms, "errors_pp": errs})
+    ok = [r for r in rows if r["rms_gc_cpu_pp"] is not None]
+    best = min(ok, key=lambda r: r["rms_gc_cpu_pp"]) if ok else None
+    return {"configurations": [g.key for g in sel], "grid": rows,
+            "large_scan_ns_per_byte": best["large_scan_ns_per_byte"] if best else None}
 
 
 def fit_stw(groups: list[GroupData], base: CostModel) -> dict[str, Any]:
@@ -461,9 +522,13 @@ def fit_runtime_base(groups: list[GroupData]) -> dict[str, Any]:
 
 
 def calibrate(runs: list[dict[str, Any]], base: CostModel | None = None,
-              apply_alloc: bool = True, scan_target: str = "cpu") -> dict[str, Any]:
+              apply_alloc: bool = True, scan_target: str = "cpu",
+              large_grid: list[float] | None = None) -> dict[str, Any]:
     base = base or CostModel()
     groups = [group_data(k, v) for k, v in compare.group_runs(runs).items()]
+    large = fit_large_scan(groups, base, large_grid) if large_grid else None
+    if large and large["large_scan_ns_per_byte"] is not None:
+        base = dataclasses.replace(base, large_scan_ns_per_byte=large["large_scan_ns_per_byte"])
     scan = fit_scan(groups, base)
     stw = fit_stw([g for g in groups if g.mode != "idle"], base)
     user = fit_user([g for g in groups if g.mode != "idle" and g.gomaxprocs == 1])
@@ -473,6 +538,8 @@ def calibrate(runs: list[dict[str, Any]], base: CostModel | None = None,
         "scan_ns_per_byte": round(scan["scan_ns_per_byte" if scan_target == "cpu"
                                        else "scan_ns_per_byte_clock"], 3),
     }
+    if large and large["large_scan_ns_per_byte"] is not None:
+        fitted["large_scan_ns_per_byte"] = large["large_scan_ns_per_byte"]
     if stw["stw_sweep_term_ns"] is not None:
         fitted["stw_sweep_term_ns"] = int(round(stw["stw_sweep_term_ns"], -2))
         fitted["stw_mark_term_ns"] = int(round(stw["stw_mark_term_ns"], -2))
@@ -489,7 +556,7 @@ def calibrate(runs: list[dict[str, Any]], base: CostModel | None = None,
     cost = dataclasses.replace(base, **fitted)
     return {"base": dataclasses.asdict(base), "fitted": fitted, "scan_target": scan_target,
             "cost_model": dataclasses.asdict(cost), "scan": scan, "stw": stw, "user": user,
-            "memory": mem, "wakeup": wake,
+            "memory": mem, "wakeup": wake, "large_scan": large,
             "groups": len(groups), "runs": len(runs),
             "simcore_sources": compare.simcore_fingerprint()}
 
@@ -511,6 +578,16 @@ def report(out: dict[str, Any]) -> str:
         lines.append(f"    {p['key']:<44} work {p['x_work_bytes'] / 2**20:8.1f} MiB  "
                      f"cpu {p['y_mark_cpu_s'] * 1e3:7.1f} ms  (a={p['availability']:.2f})  "
                      f"{p['ns_per_byte']:.2f} ns/B  resid {100 * p['residual']:+.0f} %")
+    ls = out.get("large_scan")
+    if ls:
+        lines += ["", "large_scan_ns_per_byte (baseline of large arrays; rms of the GC CPU "
+                      f"error over {len(ls['configurations'])} configurations, pp)"]
+        for r in ls["grid"]:
+            rms = r["rms_gc_cpu_pp"]
+            lines.append(f"    {r['large_scan_ns_per_byte']:.2f} ns/B  rms "
+                         + (f"{rms:.2f}" if rms is not None else "-") + "  worst "
+                         + (f"{max(r['errors_pp'].values(), key=abs):+.1f}"
+                            if r["errors_pp"] else "-"))
     lines += ["", "STW: each pause = its fixed cost + stw_per_p_ns x GOMAXPROCS; per-P cost "
                   "from the mark-termination medians per GOMAXPROCS, fixed costs from "
                   "GOMAXPROCS=1",
@@ -577,11 +654,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scan-target", choices=("cpu", "clock"), default="cpu",
                     help="fit the scan rate to the mark CPU (default) or to the mark's "
                          "duration (clock x GOMAXPROCS)")
+    ap.add_argument("--large-scan-grid", default="",
+                    help="comma-separated large_scan_ns_per_byte values to fit on (e.g. "
+                         "2.2,2.4,2.6,2.7,2.8,3.0; slow: it simulates the configurations with "
+                         "a baseline of large arrays once per value); empty: keep the default")
     args = ap.parse_args(argv)
     runs = [r for r in compare.load_runs(args.paths or None)
             if (args.mode == "all" or f"-{args.mode}-" in compare.config_key(r))
             and not (args.uncontended and r.get("contended"))]
-    out = calibrate(runs, apply_alloc=args.apply_alloc, scan_target=args.scan_target)
+    grid = [float(v) for v in args.large_scan_grid.split(",") if v.strip()]
+    out = calibrate(runs, apply_alloc=args.apply_alloc, scan_target=args.scan_target,
+                    large_grid=grid or None)
     print(report(out), end="")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1, default=str) + "\n")

@@ -245,13 +245,14 @@ class BaselineHeap(_message.Message):
     def __init__(self, live_bytes: _Optional[int] = ..., object_bytes: _Optional[int] = ..., scannable_fraction: _Optional[float] = ..., churn_bytes_per_s: _Optional[float] = ...) -> None: ...
 
 class CostModel(_message.Message):
-    __slots__ = ("alloc_ns_per_object", "alloc_ns_per_byte", "refill_ns", "large_alloc_ns", "heap_grow_ns_per_mib", "scan_ns_per_byte", "noscan_mark_fraction", "write_barrier_slowdown", "stw_sweep_term_ns", "stw_mark_term_ns", "stw_per_p_ns", "stop_running_ns", "sweep_ns_per_span", "scavenge_ns_per_page", "goroutine_create_ns", "context_switch_ns", "wakeup_ns", "mark_alloc_slowdown", "wakeup_latency_ns", "runtime_base_bytes", "metadata_fraction")
+    __slots__ = ("alloc_ns_per_object", "alloc_ns_per_byte", "refill_ns", "large_alloc_ns", "heap_grow_ns_per_mib", "scan_ns_per_byte", "large_scan_ns_per_byte", "noscan_mark_fraction", "write_barrier_slowdown", "stw_sweep_term_ns", "stw_mark_term_ns", "stw_per_p_ns", "stop_running_ns", "sweep_ns_per_span", "scavenge_ns_per_page", "goroutine_create_ns", "context_switch_ns", "wakeup_ns", "mark_alloc_slowdown", "wakeup_latency_ns", "runtime_base_bytes", "metadata_fraction")
     ALLOC_NS_PER_OBJECT_FIELD_NUMBER: _ClassVar[int]
     ALLOC_NS_PER_BYTE_FIELD_NUMBER: _ClassVar[int]
     REFILL_NS_FIELD_NUMBER: _ClassVar[int]
     LARGE_ALLOC_NS_FIELD_NUMBER: _ClassVar[int]
     HEAP_GROW_NS_PER_MIB_FIELD_NUMBER: _ClassVar[int]
     SCAN_NS_PER_BYTE_FIELD_NUMBER: _ClassVar[int]
+    LARGE_SCAN_NS_PER_BYTE_FIELD_NUMBER: _ClassVar[int]
     NOSCAN_MARK_FRACTION_FIELD_NUMBER: _ClassVar[int]
     WRITE_BARRIER_SLOWDOWN_FIELD_NUMBER: _ClassVar[int]
     STW_SWEEP_TERM_NS_FIELD_NUMBER: _ClassVar[int]
@@ -273,6 +274,7 @@ class CostModel(_message.Message):
     large_alloc_ns: int
     heap_grow_ns_per_mib: int
     scan_ns_per_byte: float
+    large_scan_ns_per_byte: float
     noscan_mark_fraction: float
     write_barrier_slowdown: float
     stw_sweep_term_ns: int
@@ -288,4 +290,4 @@ class CostModel(_message.Message):
     wakeup_latency_ns: int
     runtime_base_bytes: int
     metadata_fraction: float
-    def __init__(self, alloc_ns_per_object: _Optional[float] = ..., alloc_ns_per_byte: _Optional[float] = ..., refill_ns: _Optional[int] = ..., large_alloc_ns: _Optional[int] = ..., heap_grow_ns_per_mib: _Optional[int] = ..., scan_ns_per_byte: _Optional[float] = ..., noscan_mark_fraction: _Optional[float] = ..., write_barrier_slowdown: _Optional[float] = ..., stw_sweep_term_ns: _Optional[int] = ..., stw_mark_term_ns: _Optional[int] = ..., stw_per_p_ns: _Optional[int] = ..., stop_running_ns: _Optional[int] = ..., sweep_ns_per_span: _Optional[int] = ..., scavenge_ns_per_page: _Optional[int] = ..., goroutine_create_ns: _Optional[int] = ..., context_switch_ns: _Optional[int] = ..., wakeup_ns: _Optional[int] = ..., mark_alloc_slowdown: _Optional[float] = ..., wakeup_latency_ns: _Optional[int] = ..., runtime_base_bytes: _Optional[int] = ..., metadata_fraction: _Optional[float] = ...) -> None: ...
+    def __init__(self, alloc_ns_per_object: _Optional[float] = ..., alloc_ns_per_byte: _Optional[float] = ..., refill_ns: _Optional[int] = ..., large_alloc_ns: _Optional[int] = ..., heap_grow_ns_per_mib: _Optional[int] = ..., scan_ns_per_byte: _Optional[float] = ..., large_scan_ns_per_byte: _Optional[float] = ..., noscan_mark_fraction: _Optional[float] = ..., write_barrier_slowdown: _Optional[float] = ..., stw_sweep_term_ns: _Optional[int] = ..., stw_mark_term_ns: _Optional[int] = ..., stw_per_p_ns: _Optional[int] = ..., stop_running_ns: _Optional[int] = ..., sweep_ns_per_span: _Optional[int] = ..., scavenge_ns_per_page: _Optional[int] = ..., goroutine_create_ns: _Optional[int] = ..., context_switch_ns: _Optional[int] = ..., wakeup_ns: _Optional[int] = ..., mark_alloc_slowdown: _Optional[float] = ..., wakeup_latency_ns: _Optional[int] = ..., runtime_base_bytes: _Optional[int] = ..., metadata_fraction: _Optional[float] = ...) -> None: ...
