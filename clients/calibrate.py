@@ -31,7 +31,8 @@ object size          /gc/heap/allocs:bytes / /gc/heap/allocs:objects, else 64 B.
 STW costs            stw_sweep_term_ns and stw_mark_term_ns: the median sweep- and
                      mark-termination clock times, each less stw_per_p_ns x GOMAXPROCS.
 runtime memory       with --metrics: runtime_base_bytes = /memory/classes/total less the
-                     /memory/classes/heap/ classes less metadata_fraction x the heap mapped.
+                     /memory/classes/heap/ classes but stacks, less the fitted goroutines'
+                     stacks and metadata_fraction x the heap mapped.
 
 The workload: the live heap as a BaselineHeap (scannable fraction f), GOMAXPROCS worker
 goroutines that allocate the fitted rate in 1 ms ticks (garbage: lifetime REQUEST), the
@@ -337,11 +338,19 @@ def fit_trace(recs: list[dict[str, Any]], metrics: dict[str, float] | None = Non
     mark_cpu = _median([(r["assist_cpu_ms"] + r["background_cpu_ms"] + r["idle_cpu_ms"]) * MS
                         for r in cyc]) or 0.0
     nmf = cost.noscan_mark_fraction
-    scan_heap, heap_live = metrics.get("/gc/scan/heap:bytes"), metrics.get("/gc/heap/live:bytes")
+    # /gc/scan/heap is the pacer's heapScan: the last cycle's scan work plus the scannable
+    # bytes allocated since, so it is set against the heap's objects now
+    # (/memory/classes/heap/objects), not /gc/heap/live (the bytes the last cycle marked),
+    # which gives a fraction up to 1.7x too high in a snapshot taken late in a cycle.
+    scan_heap = metrics.get("/gc/scan/heap:bytes")
+    heap_now = metrics.get("/memory/classes/heap/objects:bytes")
+    heap_what = "/memory/classes/heap/objects"
+    if not heap_now:
+        heap_now, heap_what = metrics.get("/gc/heap/live:bytes"), "/gc/heap/live"
     scan_ns = cost.scan_ns_per_byte
-    if scan_heap is not None and heap_live:
-        f = min(1.0, max(0.0, scan_heap / heap_live))
-        src["scannable_fraction"] = "runtime/metrics /gc/scan/heap / /gc/heap/live"
+    if scan_heap is not None and heap_now:
+        f = min(1.0, max(0.0, scan_heap / heap_now))
+        src["scannable_fraction"] = f"runtime/metrics /gc/scan/heap / {heap_what}"
         work = f * live + stacks + glob_b + nmf * (1 - f) * live
         if work > 0 and mark_cpu > 0:
             scan_ns = mark_cpu / work
@@ -386,10 +395,14 @@ def fit_trace(recs: list[dict[str, Any]], metrics: dict[str, float] | None = Non
     goroutines = round(stacks / IDLE_STACK_BYTES) if stacks > 0 else 0
     total = metrics.get("/memory/classes/total:bytes")
     if total is not None:
+        # Stack spans count as the runtime's memory, less the stacks the replayed workload's
+        # goroutines hold (Heap.stacks), as in validation/calibrate_costs.py.
+        st_b = metrics.get("/memory/classes/heap/stacks:bytes", 0.0)
         heap_classes = sum(v for k, v in metrics.items() if k.startswith("/memory/classes/heap/"))
         heap_mapped = sum(v for k, v in metrics.items()
                           if k.startswith("/memory/classes/heap/") and "released" not in k)
-        base = int(total - heap_classes - cost.metadata_fraction * heap_mapped)
+        base = int(total - heap_classes + st_b - min(st_b, stacks)
+                   - cost.metadata_fraction * (heap_mapped - st_b))
         if base > 0:
             changes["runtime_base_bytes"] = base
             src["runtime_base_bytes"] = ("runtime/metrics non-heap memory less "

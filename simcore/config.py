@@ -340,11 +340,11 @@ class CostModel:
     # costs more than a byte of a small object. The mark reaches these arrays first
     # (they hang off the roots; gcDrain takes objects before spans, src/runtime/mgcwork.go),
     # so their cost falls at the start of every mark, before the background workers have
-    # earned much assist credit. 2.7 ns/byte: fitted in docs/fidelity.md, the twin's steady
+    # earned much assist credit. 2.6 ns/byte: fitted in docs/fidelity.md, the twin's steady
     # workload (an 8 MiB ring of pointers) on 14 quiet configurations, least rms of GC CPU;
     # its runtime trace shows the first 30 % of each mark earning credit 1.5x slower than
     # the rest. 0: the same as scan_ns_per_byte.
-    large_scan_ns_per_byte: float = 2.7
+    large_scan_ns_per_byte: float = 2.6
     # Marking a noscan object costs about this fraction of scanning it.
     noscan_mark_fraction: float = 0.05
     # User code runs this much slower while the write barrier is on (fraction, 0.05 = 5 %).
@@ -395,16 +395,17 @@ class CostModel:
     # configurations, 5.0 % mean; the Go twin's request generator is 18-25 us late at the
     # median). 0: none.
     wakeup_latency_ns: int = 20_000
-    # The runtime's own memory that is neither heap, stacks nor heap metadata (runtime
-    # structures, OS thread stacks, profiling buckets), present from the start; counted in
-    # mappedReady, so against GOMEMLIMIT. 4 MiB: fitted in docs/fidelity.md with
-    # metadata_fraction, a line through the non-heap memory (/memory/classes/total less the
-    # /memory/classes/heap/ classes) of the Go twin's memory-limited runs against their heap.
-    runtime_base_bytes: int = 4 * MIB
+    # The runtime's own memory that is neither heap objects, the workload's goroutine stacks
+    # nor heap metadata (runtime structures, its own goroutines' stacks and stack caches, OS
+    # thread stacks, profiling buckets), present from the start; counted in mappedReady, so
+    # against GOMEMLIMIT. 4.5625 MiB: fitted in docs/fidelity.md with metadata_fraction, a
+    # line through the non-heap memory (/memory/classes/total less the /memory/classes/heap/
+    # classes, plus .../heap/stacks) of the Go twin's memory-limited runs against their heap.
+    runtime_base_bytes: int = 4_784_128
     # Heap metadata (span structs, mark and pointer bitmaps, heap arenas) as a fraction of
-    # the heap address space mapped; counted in mappedReady. 0.0277: the slope of that line
-    # (the non-heap memory of those 32 configurations is within 6.4 % of the line).
-    metadata_fraction: float = 0.0277
+    # the heap address space mapped; counted in mappedReady. 0.0265: the slope of that line
+    # (the non-heap memory of those 32 configurations is within 6 % of the line).
+    metadata_fraction: float = 0.0265
 
 
 @dataclass(frozen=True)

@@ -238,3 +238,29 @@ def test_a_heap_of_large_objects_is_replayed_at_the_fitted_scan_rate() -> None:
     assert fit.cost.large_scan_ns_per_byte == fit.cost.scan_ns_per_byte
     small = cal.fit_trace(cal.parse_log(text), metrics)
     assert small.cost.large_scan_ns_per_byte == cal.CostModel().large_scan_ns_per_byte
+
+
+def test_scannable_fraction_is_set_against_the_heap_now() -> None:
+    # /gc/scan/heap counts what was allocated since the last cycle, like the heap's objects
+    # now, not like /gc/heap/live (what that cycle marked).
+    text, metrics = _capture("steady-p1-gogc100")
+    m = dict(metrics)
+    m["/memory/classes/heap/objects:bytes"] = 2 * m["/gc/scan/heap:bytes"]
+    fit = cal.fit_trace(cal.parse_log(text), m)
+    assert fit.scannable_fraction == pytest.approx(0.5)
+    assert fit.sources["scannable_fraction"].endswith("/memory/classes/heap/objects")
+    del m["/memory/classes/heap/objects:bytes"]
+    old = cal.fit_trace(cal.parse_log(text), m)
+    assert old.sources["scannable_fraction"].endswith("/gc/heap/live")
+    assert old.scannable_fraction == pytest.approx(
+        min(1.0, m["/gc/scan/heap:bytes"] / m["/gc/heap/live:bytes"]))
+
+
+def test_runtime_base_counts_the_stack_spans_but_the_workloads_stacks() -> None:
+    text, metrics = _capture("steady-p1-gogc100")
+    m = dict(metrics)
+    base = cal.fit_trace(cal.parse_log(text), m).cost.runtime_base_bytes
+    m["/memory/classes/heap/stacks:bytes"] = m.get("/memory/classes/heap/stacks:bytes", 0) + MIB
+    m["/memory/classes/total:bytes"] += MIB
+    more = cal.fit_trace(cal.parse_log(text), m).cost.runtime_base_bytes
+    assert more - base == pytest.approx(MIB, abs=1024)

@@ -492,8 +492,11 @@ def fit_runtime_base(groups: list[GroupData]) -> dict[str, Any]:
     mapped, so the non-heap part is runtime_base_bytes + metadata_fraction x heap. For each
     memory-limited configuration (where it matters), y = the non-heap memory at the end of
     the run (/memory/classes/total less every /memory/classes/heap/ class: metadata, OS
-    stacks, other, profiling), x = the heap mapped and not released (the /memory/classes/heap/
-    classes but released), medians over the repeats; a line through them, both >= 0."""
+    stacks, other, profiling) plus /memory/classes/heap/stacks (stack spans: the runtime's
+    own goroutines and stack caches, 0.4-0.6 MiB in the twin, against a few KiB for the
+    twin's goroutines, which gosim counts as Heap.stacks), x = the heap mapped and not
+    released (the /memory/classes/heap/ classes but released and stacks), medians over the
+    repeats; a line through them, both >= 0."""
     pts = []
     for g in groups:
         if g.runs[0]["spec"].get("gomemlimit_bytes") is None:
@@ -505,9 +508,11 @@ def fit_runtime_base(groups: list[GroupData]) -> dict[str, Any]:
             if total is None:
                 continue
             heap = sum(v for k, v in e.items() if k.startswith("/memory/classes/heap/"))
-            ys.append(float(total) - heap)
+            stacks = e.get("/memory/classes/heap/stacks:bytes", 0)
+            ys.append(float(total) - heap + stacks)
             xs.append(float(sum(v for k, v in e.items()
-                                if k.startswith("/memory/classes/heap/") and "released" not in k)))
+                                if k.startswith("/memory/classes/heap/") and "released" not in k))
+                      - stacks)
         if ys:
             pts.append({"key": g.key, "non_heap_bytes": statistics.median(ys),
                         "heap_mapped_bytes": statistics.median(xs)})
