@@ -25,6 +25,7 @@ from simcore.clock import Clock
 from simcore.collector import PHASE_MARK, PHASE_OFF, PHASE_STW2, Collector, OOMKilled
 from simcore.config import (
     Allocate,
+    BaselineHeap,
     Distribution,
     Lifetime,
     ObjectSize,
@@ -154,9 +155,7 @@ class _Run:
         heap.mapped = -(-in_use // HEAP_ARENA_GROW_BYTES) * HEAP_ARENA_GROW_BYTES
         heap.free = heap.mapped - in_use
         heap.note_peak()
-        if elem > sc.MAX_SMALL_SIZE:
-            # Large pointer arrays: marked first, at CostModel.large_scan_ns_per_byte.
-            coll.dense_scan_bytes = scan
+        coll.dense_scan_bytes = large_scan_bytes(b)
         coll.warm_start(nbytes, scan, self._cons_mark_estimate(), self._build_cons_mark(elem))
 
     def _strand_fraction(self) -> float:
@@ -505,6 +504,18 @@ class _Run:
                       config=self.cfg,
                       trace=self._trace_result(end),
                       gosim_version=GOSIM_VERSION, go_version=GO_VERSION)
+
+
+def large_scan_bytes(b: BaselineHeap) -> int:
+    """Scan work of a baseline heap's large scannable objects (over 32 KiB: pointer arrays),
+    which the collector marks first, at CostModel.large_scan_ns_per_byte; 0 for a baseline
+    of small objects. The baseline stays live, so it is the same every cycle."""
+    if b.live_bytes <= 0:
+        return 0
+    elem = sc.elem_size(b.object_bytes, b.scannable_fraction == 0.0)
+    if elem <= sc.MAX_SMALL_SIZE:
+        return 0
+    return int(max(1, b.live_bytes // b.object_bytes) * elem * b.scannable_fraction)
 
 
 def run(cfg: SimConfig, hooks: Hooks, one_event_per_step: bool = False) -> Result:

@@ -188,16 +188,10 @@ def group_data(key: str, runs: list[dict[str, Any]]) -> GroupData:
 
 def large_scan_bytes(cfg: Any) -> int:
     """Scan work of the baseline heap's large objects (bytes per cycle), which gosim marks
-    at large_scan_ns_per_byte (simcore.engine, _preload_baseline)."""
-    from simcore.sizeclasses import MAX_SMALL_SIZE, elem_size
+    at large_scan_ns_per_byte: simcore.engine.large_scan_bytes of the workload's baseline."""
+    from simcore.engine import large_scan_bytes as baseline_large_scan_bytes
 
-    b = cfg.workload.baseline_heap
-    if b.live_bytes <= 0:
-        return 0
-    elem = elem_size(b.object_bytes, b.scannable_fraction == 0.0)
-    if elem <= MAX_SMALL_SIZE:
-        return 0
-    return int(max(1, b.live_bytes // b.object_bytes) * elem * b.scannable_fraction)
+    return baseline_large_scan_bytes(cfg.workload.baseline_heap)
 
 
 def large_scan_rate(cost: CostModel) -> float:
