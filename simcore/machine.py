@@ -17,6 +17,20 @@ only as a last resort); a G running 10 ms while others wait is preempted to the 
 queue; a G blocking on I/O releases its P. An idle P is handed a G the moment one becomes
 ready (wakep plus the steal, without the spinning delay).
 
+Wake-ups from the network poller (an open-loop arrival, the end of an I/O wait: both are
+netpoll events in Go, timerfd reads in the Go twin) need a thread that polls. While some P
+is idle, a thread is parked in netpoll and hands the G to it at once. While no P is idle,
+the G waits in the poller until a P runs out of local and global work (findRunnable polls
+before it steals), sysmon polls (10 ms after the last poll; it is then put on the global
+queue, so local queues still go first), or the world stops. During mark an idle P runs an
+idle mark worker (up to the pacer's cap): it is not idle to the scheduler, and it sees the
+poller only at its drain checks (pollWork every drainCheckThreshold units of scan work),
+then runs its fractional worker first if that is behind, which it is after idle marking.
+Open-loop arrivals are read by one acceptor goroutine that starts a goroutine for each (as
+the twin's generator, or a server's accept loop): while the acceptor waits on a P's queue
+behind such a burst, later arrivals are not read, even with other Ps idle marking. Closed-
+loop clients are not network arrivals here: their next request is readied at once.
+
 During a stop-the-world every running G is preempted to the global queue (as gopreempt_m
 does when the world stops) and no P runs until the world starts again. During mark,
 `dedicated` Ps run dedicated mark workers, idle Ps run idle mark workers (up to the pacer's
@@ -71,6 +85,8 @@ RUNQ_SIZE = 256  # len(p.runq)
 GLOBAL_CHECK_TICKS = 61  # schedule checks the global queue every 61st schedtick
 GLOBAL_BATCH_MAX = 128  # globrunqget takes at most 128
 FORCE_PREEMPT_NS = 10_000_000  # forcePreemptNS, sysmon retake
+# sysmon polls the network when nobody has for 10 ms (sysmon: lastpoll+10*1000*1000).
+SYSMON_POLL_NS = 10_000_000
 # sched latency is tracked on every 8th transition (gTrackingPeriod, src/runtime/proc.go).
 TRACKING_PERIOD = 8
 # gcOverAssistWork: an assist does at least 64 KiB of scan work (src/runtime/mgcmark.go).
@@ -290,6 +306,22 @@ class Machine:
         self.lazy_ok = True
         # The execution trace being recorded, if any (set by the engine).
         self.trace: TraceRecorder | None = None
+        # The network poller while every idle P runs an idle mark worker (see "Wake-ups
+        # during mark" in the module comment). poll_q: (G, is an open-loop arrival) made
+        # ready by a timer or the network that no P has seen yet, in order; poll_ev: the
+        # pending event of the idle worker's drain check that will see them (None: none).
+        self.poll_q: list[tuple[G, bool]] = []
+        self.poll_ev: Event | None = None
+        # The acceptor (the goroutine that reads open-loop arrivals and starts a goroutine
+        # for each) while it waits on accept_p's run queue behind a fractional burst:
+        # accept_wait holds the arrivals it has not read yet. accept_p None: it is not held.
+        self.accept_p: P | None = None
+        self.accept_wait: list[G] = []
+        # sched.lastpoll: when a thread last came back from a blocking netpoll (an idle P
+        # was handed a woken G) or sysmon last polled, ns; sysmon_ev: sysmon's pending poll
+        # of what waits in poll_q (None: none).
+        self.last_poll_ns = 0
+        self.sysmon_ev: Event | None = None
 
     # --- CPU accounting ---------------------------------------------------------------
 
@@ -328,25 +360,39 @@ class Machine:
         self.gs += 1
         self.heap.stacks += g.stack_alloc
         self.coll.stack_scan += stack_used
-        self.ready(g, now, new=True)
+        self.ready(g, now, True, woken and client < 0, woken and client < 0)
         return g
 
-    def ready(self, g: G, now: int, new: bool) -> None:
-        """Make g runnable: hand it to an idle P, else queue it (runnext or global)."""
+    def ready(self, g: G, now: int, new: bool, accept: bool = False,
+              netpoll: bool = False) -> None:
+        """Make g runnable: hand it to an idle P, else queue it (runnext or global).
+
+        new: g was just created. accept: g is an open-loop arrival, read by the acceptor.
+        netpoll: g is woken by the network poller (an arrival or the end of an I/O wait).
+        """
         g.ready_ns = now
+        if accept and self.accept_p is not None:
+            # The acceptor waits on a P's run queue: it has not read this arrival yet.
+            self.accept_wait.append(g)
+            return
+        if netpoll and not self.stw and not self.idle:
+            # No P is idle, so no thread is parked in netpoll: g waits there until a P
+            # runs out of work and polls (findRunnable), or the world stops.
+            if self.n_lazy:
+                self.materialize(now)
+            self.poll_q.append((g, accept))
+            self._sysmon_arm(now)
+            return
         if not self.stw and self.idle:
+            if netpoll and self.marking and self.n_idle <= self.idle_cap:
+                # Every idle P runs an idle mark worker: no thread is parked in netpoll,
+                # and the first worker's pollWork to come will see g.
+                self._poll_wait(g, accept, now)
+                return
             p = self.idle.pop()
-            self.acct(now)
-            if self.trace is not None and self.marking:
-                self.trace.span(p.pid, p.idle_since, now, SpanKind.IDLE_MARK, 0,
-                                self.coll.epoch)
-            p.idle = False
-            self.n_idle -= 1
-            self.n_running += 1
-            if self.marking:
-                self.coll.replan()
-            p.schedtick += 1
-            p.slice_end = now + FORCE_PREEMPT_NS
+            self._unidle(p, now)
+            if netpoll:
+                self.last_poll_ns = now  # the thread parked in netpoll came back with g
             if self.frac > 0.0 and self._frac_behind(p, now):
                 # The woken P's findRunnable runs the fractional worker first; g waits.
                 self.runnable += 1
@@ -366,16 +412,143 @@ class Machine:
         if p.role != ROLE_USER:
             self.global_q.append(g)
             return
+        self._put_next(p, g)
+
+    def _unidle(self, p: P, now: int) -> None:
+        """Idle p (possibly running an idle mark worker) starts scheduling."""
+        self.acct(now)
+        if self.trace is not None and self.marking:
+            self.trace.span(p.pid, p.idle_since, now, SpanKind.IDLE_MARK, 0,
+                            self.coll.epoch)
+        p.idle = False
+        self.n_idle -= 1
+        self.n_running += 1
+        if self.marking:
+            self.coll.replan()
+        p.schedtick += 1
+        p.slice_end = now + FORCE_PREEMPT_NS
+
+    def _put_next(self, p: P, g: G) -> None:
+        """runqput(next=true): g becomes p's runnext; the old one goes to the queue's tail
+        (runqputslow: a full ring moves half of itself and the G to the global queue)."""
         old = p.runnext
         p.runnext = g
         if old is not None:
             if len(p.runq) >= RUNQ_SIZE:
-                # runqputslow: half the ring and the G go to the global queue.
                 for _ in range(RUNQ_SIZE // 2):
                     self.global_q.append(p.runq.popleft())
                 self.global_q.append(old)
             else:
                 p.runq.append(old)
+
+    # --- wake-ups during mark -----------------------------------------------------------
+
+    def _poll_wait(self, g: G, accept: bool, now: int) -> None:
+        """g is ready in the netpoller while every idle P runs an idle mark worker. The
+        first of those workers' drain checks to come (pollWork every drainCheckThreshold
+        units of scan work, counted from when the worker started) takes it."""
+        self.poll_q.append((g, accept))
+        self._sysmon_arm(now)
+        self._poll_check_arm(now)
+
+    def _poll_check_arm(self, now: int) -> None:
+        """The first idle worker's drain check to come will take what waits (pollWork)."""
+        if self.poll_ev is not None or not self.idle:
+            return
+        q = self.drain_check_ns
+        first: P | None = None
+        t_first = 0
+        for p in self.idle:
+            t = p.idle_since + ((now - p.idle_since) // q + 1) * q
+            if first is None or t < t_first:
+                first, t_first = p, t
+        ev = Timeout(self.env, t_first - now, first)
+        ev.callbacks.append(self._poll_check)
+        self.poll_ev = ev
+
+    def _poll_check(self, ev: simpy.Event) -> None:
+        """An idle worker's pollWork saw the netpoller ready: injectglist puts what it
+        returned on this P's queue, the worker stops, and the P schedules (so it runs its
+        fractional worker first when that is behind)."""
+        if ev is not self.poll_ev:
+            return
+        p: P = ev._value
+        now = self.env.ns
+        if not p.idle:
+            if not self.idle:  # every P found work since; the first to look will poll
+                self.poll_ev = None
+                return
+            p = self.idle[-1]
+        self._unidle(p, now)
+        self.idle.remove(p)
+        self._take_polled(p)
+        self._schedule(p, now)
+
+    def _sysmon_arm(self, now: int) -> None:
+        """Something waits in the netpoller: sysmon polls every SYSMON_POLL_NS counted from
+        the last poll (it polls whenever lastpoll is that old, and that sets lastpoll)."""
+        if self.sysmon_ev is None:
+            d = SYSMON_POLL_NS - (now - self.last_poll_ns) % SYSMON_POLL_NS
+            ev = Timeout(self.env, d)
+            ev.callbacks.append(self._sysmon_poll)
+            self.sysmon_ev = ev
+
+    def _sysmon_poll(self, ev: simpy.Event) -> None:
+        """sysmon's netpoll: what waits goes to the global queue (injectglist without a P);
+        an idle worker's next drain check will see it there (pollWork)."""
+        if ev is not self.sysmon_ev:
+            return
+        self.sysmon_ev = None
+        now = self.env.ns
+        if self.n_lazy:
+            self.settle(now)
+        self._sysmon_inject(now)
+
+    def _sysmon_inject(self, now: int) -> None:
+        self.last_poll_ns = now
+        if not self.poll_q or self.poll_ev is not None:
+            return
+        for g, _ in self.poll_q:
+            self.runnable += 1
+            self.global_q.append(g)
+        self.poll_q = []
+
+    def _take_polled(self, p: P) -> None:
+        """p takes every G waiting in the netpoller onto its run queue; arrivals go to the
+        acceptor, which is now on p's queue."""
+        self.poll_ev = None
+        for g, accept in self.poll_q:
+            if accept:
+                self.accept_wait.append(g)
+                self.accept_p = p
+            else:
+                self.runnable += 1
+                p.runq.append(g)
+        self.poll_q = []
+
+    def _accept(self, p: P) -> None:
+        """The acceptor runs on p: it starts a goroutine for every arrival it has not read,
+        oldest first, each into runnext (the newest runs first)."""
+        for g in self.accept_wait:
+            self.runnable += 1
+            self._put_next(p, g)
+        self.accept_wait = []
+        self.accept_p = None
+
+    def _flush_wakeups(self) -> None:
+        """The world stops: what waits in the netpoller or behind the acceptor becomes
+        runnable on the global queue (startTheWorld polls the network)."""
+        self.poll_ev = None
+        self.sysmon_ev = None
+        for g, _ in self.poll_q:
+            self.runnable += 1
+            self.global_q.append(g)
+        self.poll_q = []
+        for g in self.accept_wait:
+            self.runnable += 1
+            self.global_q.append(g)
+        self.accept_wait = []
+        self.accept_p = None
 
     # --- running ----------------------------------------------------------------------
 
@@ -463,7 +636,7 @@ class Machine:
         end = now + a + math.ceil(g.user_left / speed)
         p.seg_end = end
         if end <= p.slice_end:
-            if (self.lazy_ok and not self.runnable and g.pc >= len(g.ops)
+            if (self.lazy_ok and not self.runnable and not self.poll_q and g.pc >= len(g.ops)
                     and g.kind == G_REQUEST and g.client < 0 and self.coll.phase == 0
                     and not self._segment_ends_at(p, end)):
                 # The G finishes with this segment and nothing can intervene on this P
@@ -540,7 +713,10 @@ class Machine:
             self._exec(p, g, now)
             return
         # The time slice ran out (sysmon retake): preempt if anything else wants the P,
-        # the fractional worker included.
+        # the fractional worker included. The same sysmon pass polls the network first
+        # when nobody has for SYSMON_POLL_NS.
+        if self.poll_q and now - self.last_poll_ns >= SYSMON_POLL_NS:
+            self._sysmon_inject(now)
         if (p.runnext is not None or p.runq or self.global_q
                 or (self.frac > 0.0 and self._frac_behind(p, now))):
             p.g = None
@@ -579,7 +755,7 @@ class Machine:
             self.settle(now)
         g.t_io += now - g.ready_ns
         g.user_left += self.wakeup_ns
-        self.ready(g, now, new=False)
+        self.ready(g, now, False, False, True)
 
     def _finish(self, p: P, g: G, now: int) -> None:
         """g returns: record it, drop what it kept alive, run the next G."""
@@ -622,9 +798,19 @@ class Machine:
         if self.frac > 0.0 and self._frac_behind(p, now):
             self._frac_start(p, now)
             return
+        gq = self.global_q
+        if self.accept_p is p:
+            self._accept(p)
+        elif ((self.poll_q or self.accept_p is not None) and p.runnext is None
+              and not p.runq and not gq):
+            # No local or global work: findRunnable polls the network, then steals (the
+            # acceptor from the queue it waits on, if the poll did not bring it here).
+            if self.poll_q:
+                self._take_polled(p)
+            if self.accept_p is not None:
+                self._accept(p)
         g = None
         inherit = False
-        gq = self.global_q
         if gq and p.schedtick % GLOBAL_CHECK_TICKS == 0:
             g = gq.popleft()
         elif p.runnext is not None:
@@ -925,6 +1111,8 @@ class Machine:
             p.role = ROLE_USER
         self.idle.clear()
         self.n_running = self.n_idle = self.n_ded = self.n_frac = 0
+        if self.poll_q or self.accept_p is not None:
+            self._flush_wakeups()
         self.stw = True
         return running
 

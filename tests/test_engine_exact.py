@@ -205,7 +205,8 @@ def test_two_requests_on_two_ps_run_in_parallel() -> None:
 
 def _preemption_config() -> SimConfig:
     """One P. A worker starts at 0 with 25 ms of compute (then blocks for a long time); a
-    1 ms request arrives 1 us later and lands in the P's runnext."""
+    1 ms request arrives 1 us later. No P is idle, so it waits in the netpoller until
+    sysmon polls (10 ms after the last poll, in the pass that also preempts the worker)."""
     worker = WorkerGroup(1, Program(steps=(compute(25 * MS), io(10 * SECOND))))
     return config([compute(1 * MS)], workers=(worker,), open_loop=arrivals(1, 1000),
                   duration_ns=100 * MS)
@@ -221,11 +222,26 @@ def test_preemption_lets_a_short_goroutine_through() -> None:
     assert r.summary.gc_cpu.user_ns == 26 * MS
 
 
+def test_network_arrival_on_a_busy_p_waits_for_sysmon_and_the_local_queue() -> None:
+    """One P, two CPU-bound workers (the second in the P's run queue) and a request arriving
+    at 1 ms. No thread is parked in netpoll while the P is busy, so nobody sees the arrival
+    until sysmon polls at 10 ms (injectglist: the global queue, behind nothing). The worker
+    preempted then goes to the global queue behind it, but the P takes its local queue
+    first: the second worker runs 10..20 ms, and only then the request (20..21 ms). Had the
+    arrival gone to runnext, it would have run at 10 ms."""
+    worker = WorkerGroup(2, Program(steps=(compute(40 * MS), io(10 * SECOND))))
+    r = simulate(config([compute(1 * MS)], workers=(worker,), open_loop=arrivals(1, 1 * MS),
+                        duration_ns=100 * MS))
+    assert r.latency.count == 1
+    assert r.latency.max_ns == 20 * MS
+    assert r.summary.breakdown.running_ns == 1 * MS
+
+
 def test_preempted_at_10ms_short_goroutine_finishes_at_about_11ms() -> None:
-    """The worker is preempted when its 10 ms slice ends and the request, in runnext, runs
-    next. It must get to run: a runnext G inheriting an already expired slice used to be
-    preempted after 0 ns and finished at 21 ms (found by this test; fixed in
-    machine._schedule)."""
+    """The worker is preempted when its 10 ms slice ends and the request, which sysmon's
+    netpoll has just put on the global queue ahead of it, runs next. It must get to run (a
+    runnext G inheriting an already expired slice used to be preempted after 0 ns and
+    finished at 21 ms: found by this test, fixed in machine._schedule)."""
     r = simulate(_preemption_config())
     # The worker is preempted at 10 ms; the request (arrived at 1 us) runs 10..11 ms.
     assert 10 * MS <= r.latency.max_ns <= 12 * MS
@@ -774,7 +790,9 @@ def test_request_during_mark_waits_for_a_fractional_burst(procs: int, frac_goal:
     runs the fractional worker. The Ps were idle (idle marking), which does not count as
     fractional time, so the P is behind its goal; the burst lasts whole drain checks
     (100000 units of scan work = 100 us here) until pollFractionalWorkerExit sees the P's
-    fractional time above 1.2 x the goal since mark start, as in src/runtime/mgc.go."""
+    fractional time above 1.2 x the goal since mark start, as in src/runtime/mgc.go.
+    Where the P was idle marking, no thread waits in netpoll: the arrival is seen at the
+    idle worker's next drain check (pollWork), and the burst starts then."""
     at = 120_020 * MS
     once = OpenLoop(rate_per_s=0.0, process=ArrivalProcess.CONSTANT,
                     schedule=(RatePoint(at, 1000.0), RatePoint(at + 1_500_000, 0.0)))
@@ -796,13 +814,19 @@ def test_request_during_mark_waits_for_a_fractional_burst(procs: int, frac_goal:
     else:
         q = 100_000  # drainCheckThreshold x 1 ns per unit of scan work
         own = q  # the P's first burst, at mark start: one drain check, then it idled
-        d = at + 1 * MS - t_mark  # the one arrival comes 1 / rate after `at`
+        arrival = at + 1 * MS  # the one arrival comes 1 / rate after `at`
+        poll = 0
+        if procs == 1:
+            # The idle worker started at t_mark + q; its checks come every q after that.
+            poll = q - (arrival - t_mark - q) % q
+        d = arrival + poll - t_mark
+        burst = wait - poll
         assert own <= frac_goal * d  # behind its goal: the fractional worker runs first
-        assert wait > 0 and wait % q == 0
+        assert burst > 0 and burst % q == 0
         # pollFractionalWorkerExit: above 1.2 x goal at the burst's last check, not before.
-        assert (own + wait) / (d + wait) > 1.2 * frac_goal
-        assert (own + wait - q) / (d + wait - q) <= 1.2 * frac_goal
-        assert c.fractional_cpu_ns >= own + wait
+        assert (own + burst) / (d + burst) > 1.2 * frac_goal
+        assert (own + burst - q) / (d + burst - q) <= 1.2 * frac_goal
+        assert c.fractional_cpu_ns >= own + burst
     # The same request outside mark takes exactly its 1 ms.
     later = OpenLoop(rate_per_s=0.0, process=ArrivalProcess.CONSTANT,
                      schedule=(RatePoint(at + 200 * MS, 1000.0),
@@ -864,3 +888,35 @@ def test_forced_gc_counts_from_the_first_heap_triggered_gc() -> None:
         heap_gc.stw_mark_term_clock_ns)
     assert FORCE_PERIOD < forced.start_ns - end <= FORCE_PERIOD + 100 * MS
     assert r.summary.cycles_forced == 1 and r.summary.cycles_heap == 1
+
+
+def test_arrivals_while_every_idle_p_marks_wait_for_a_drain_check_and_the_acceptor() -> None:
+    """Two Ps idle marking a 48 MiB scannable heap (a heap-triggered cycle at 34.026 ms, so
+    both Ps may run idle workers). No thread is parked in netpoll, so the arrival at 35.1 ms
+    is seen by the first idle worker's drain check to come (pollWork every 100000 units of
+    scan work: P1's, whose worker started at 34.126 ms). That P's fractional worker is
+    behind (idle marking does not count), so it runs first, with the acceptor waiting on its
+    queue: the arrival at 35.3 ms is not read until the burst ends, although P0 idle-marks
+    all along. Then the acceptor starts both, the newest in runnext."""
+    big = Step(allocate=Allocate(bytes=const(1 * MIB), object_sizes=(ObjectSize(1 * MIB),),
+                                 scannable_fraction=0.0, lifetime=Lifetime.REQUEST))
+    two = OpenLoop(rate_per_s=1000.0, process=ArrivalProcess.CONSTANT,
+                   schedule=(RatePoint(34_900_000, 5000.0), RatePoint(35_350_000, 0.0)))
+    cfg = config([compute(50_000), big], procs=2, open_loop=two, duration_ns=80 * MS,
+                 baseline_heap=BaselineHeap(live_bytes=48 * MIB, scannable_fraction=1.0))
+    r = simulate(dataclasses.replace(cfg, trace_start_ns=30 * MS, trace_duration_ns=20 * MS))
+    c = r.cycles[0]
+    assert c.start_ns + c.stw_sweep_term_clock_ns == 34_026_000
+    spans = r.trace.spans
+    run = {s.goroutine: s for s in spans if s.kind is SpanKind.GOROUTINE}
+    first, second = run[35], run[36]  # arrived at 35.1 and 35.3 ms
+    burst = next(s for s in spans if s.kind is SpanKind.FRACTIONAL and s.end_ns == second.start_ns)
+    q = burst.start_ns - 34_126_105  # P1's idle worker started at 34.126105 ms ...
+    assert burst.track == second.track == first.track == 1
+    assert 35_100_000 < burst.start_ns <= 35_100_000 + 100_105  # ... its next check
+    assert q % 100_105 == 0
+    assert burst.start_ns < 35_300_000 < burst.end_ns  # the second arrival came meanwhile
+    assert second.start_ns < first.start_ns  # the newest first (runnext)
+    p0 = [s for s in spans if s.track == 0 and s.kind is SpanKind.IDLE_MARK
+          and s.start_ns <= 35_100_000 and s.end_ns >= burst.end_ns]
+    assert p0, "P0 idle-marked through the burst and never saw either arrival"
