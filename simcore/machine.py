@@ -475,8 +475,9 @@ class Machine:
         p: P = ev._value
         now = self.env.ns
         if not p.idle:
-            if not self.idle:  # every P found work since; the first to look will poll
+            if not self.idle:  # every P found work since: one that runs dry, or sysmon, polls
                 self.poll_ev = None
+                self._sysmon_arm(now)
                 return
             p = self.idle[-1]
         self._unidle(p, now)
@@ -503,6 +504,8 @@ class Machine:
         if self.n_lazy:
             self.settle(now)
         self._sysmon_inject(now)
+        if self.poll_q:
+            self._sysmon_arm(now)  # an idle worker's check was due first; poll again later
 
     def _sysmon_inject(self, now: int) -> None:
         self.last_poll_ns = now

@@ -590,3 +590,24 @@ def test_churn_scavenging_is_not_counted_as_cpu_nobody_spent() -> None:
     parts = (g.user_ns + g.assist_ns + g.dedicated_ns + g.fractional_ns + g.idle_ns
              + g.idle_p_ns + g.pause_ns + g.scavenge_ns)
     assert abs(parts - g.total_ns) <= 8, parts - g.total_ns
+
+
+# --- the network poller -------------------------------------------------------------------
+
+
+@PROPERTY
+@given(configs())
+def test_nothing_waits_in_the_poller_that_a_p_could_take(cfg: SimConfig) -> None:
+    """At the end of any run: a wake-up waits in the poller only while no P is idle (an idle
+    P's thread would have taken it), and then something will poll (an idle worker's drain
+    check or sysmon); arrivals wait for the acceptor only behind a P that is not idle."""
+    _, run = _run_with_state(cfg)
+    m = run.m
+    if m.n_idle > (m.idle_cap if m.marking else 0):
+        assert not m.poll_q and not m.accept_wait and m.accept_p is None
+    if m.poll_q:
+        assert m.poll_ev is not None or m.sysmon_ev is not None
+    if m.accept_wait:
+        assert m.accept_p is not None and not m.accept_p.idle
+    else:
+        assert m.accept_p is None
