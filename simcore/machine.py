@@ -474,6 +474,8 @@ class Machine:
             return
         p: P = ev._value
         now = self.env.ns
+        if self.n_lazy:
+            self.settle(now)
         if not p.idle:
             if not self.idle:  # every P found work since: one that runs dry, or sysmon, polls
                 self.poll_ev = None
@@ -508,6 +510,8 @@ class Machine:
             self._sysmon_arm(now)  # an idle worker's check was due first; poll again later
 
     def _sysmon_inject(self, now: int) -> None:
+        """sysmon polls now: unless an idle worker's drain check is already due to take
+        them, what waits goes to the global queue."""
         self.last_poll_ns = now
         if not self.poll_q or self.poll_ev is not None:
             return
