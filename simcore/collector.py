@@ -173,9 +173,16 @@ class Collector:
         """Start as if a GC had just marked live_bytes (a preloaded baseline heap).
 
         No cycle is recorded, but the two-minute clock starts: the program built this heap
-        through earlier cycles, the last of them just now.
+        through earlier cycles, the last of them just now. Only if the heap grew past the
+        first goal (GOGC's heap minimum, or with GOGC=off the memory limit's) did such
+        cycles run and measure a cons/mark; otherwise the one GC that ran is the setup's
+        runtime.GC(), in which nothing is allocated, so endCycle keeps no measurement
+        (heapLive <= triggered) and cons/mark stays 0, as at start.
         """
         p = self.pacer
+        self.sync_memory()
+        if live_bytes < p.heap_goal():
+            cons_mark = build_cons_mark = 0.0
         p.heap_marked = live_bytes
         p.heap_live = live_bytes
         p.heap_scan = scan_bytes

@@ -128,7 +128,7 @@ class _Run:
                          scannable_fraction=b.scannable_fraction, lifetime=Lifetime.FOREVER)
             self.churn_op = AllocOp(a, make_sampler(a.bytes, streams.get("churn")), heap)
             self.churn_g = G(0, (), G_WORKER, 0, 0, False)
-        heap.strand_fraction = self._strand_fraction()
+        heap.strand_share, heap.strand_fresh = self._strand_rates()
 
     # --- setup ------------------------------------------------------------------------
 
@@ -155,70 +155,96 @@ class _Run:
         heap.mapped = -(-in_use // HEAP_ARENA_GROW_BYTES) * HEAP_ARENA_GROW_BYTES
         heap.free = heap.mapped - in_use
         heap.note_peak()
+        heap.alloc_at_sweep = heap.total_alloc
         coll.dense_scan_bytes = large_scan_bytes(b)
         coll.warm_start(nbytes, scan, self._cons_mark_estimate(), self._build_cons_mark(elem))
 
-    def _strand_fraction(self) -> float:
-        """The share of swept garbage that stays in spans holding a live object.
+    def _strand_rates(self) -> tuple[float, float]:
+        """Which garbage a sweep strands: (share, fresh) for Heap.strand_share/strand_fresh.
 
-        Each P fills its spans in allocation order, and sweeping frees a span only when all
-        of its objects are dead. Garbage shares its spans with survivors when the workload
-        allocates both in one span class from different steps (a leak's objects among
-        short-lived ones): after a few cycles of refilling such spans' holes every span of
-        that class holds a survivor, so that class's garbage is all stranded. A class fed
-        by one step (a TTL ring dies in allocation order) or by garbage only frees whole
-        spans. The share is by expected bytes per second: request steps weighted by the
-        arrival rate (or the closed-loop clients), worker steps by count / period.
+        Sweeping frees a span only when all of its objects are dead. Garbage can share its
+        spans with survivors when the workload allocates both in one span class from
+        different steps (a leak's objects among short-lived ones); share is that garbage's
+        part of all garbage (bytes). A class fed by one step (a TTL ring dies in allocation
+        order) or by garbage only frees whole spans.
+
+        fresh is how much of that garbage stays when it was allocated into fresh spans.
+        Each P fills a span in allocation order, so survivors come in runs (one per program
+        iteration that allocates them, or one per 1/k iterations if an iteration allocates
+        k < 1 of them) with n garbage objects between runs. A span of S slots strands its
+        garbage if it takes part of a survivor run: a garbage object at a uniform place in a
+        run of n, in a span at a uniform offset, is stranded with probability min(1, S / n).
+        The twin's leak: 256 garbage objects of 64 bytes per 1 ms tick and class, then 32
+        kept, 128 slots a span: 0.5 (its first sweep after the build strands 0.45). Requests
+        interleaving on a P make runs shorter than this, so it is a lower bound. The
+        baseline's churn drops entries scattered among live ones: all stranded.
+
+        Rates weight request steps by the arrival rate (or the closed-loop clients), worker
+        steps by count / period; garbage is counted in bytes.
         """
         w = self.cfg.workload
-        progs: list[tuple[Program, float]] = []
+        progs: list[tuple[Program, float, bool]] = []  # (program, iterations/s, scattered)
         if w.open_loop is not None:
-            progs.append((w.request, w.open_loop.rate_per_s))
+            progs.append((w.request, w.open_loop.rate_per_s, False))
         elif w.closed_loop is not None:
-            progs.append((w.request, float(w.closed_loop.clients)))
+            progs.append((w.request, float(w.closed_loop.clients), False))
         for g in w.workers:
-            progs.append((g.program, g.count * (1e9 / g.period_ns if g.period_ns > 0 else 1.0)))
+            progs.append((g.program, g.count * (1e9 / g.period_ns if g.period_ns > 0 else 1.0),
+                          False))
         b = w.baseline_heap
         if b.churn_bytes_per_s > 0:
             # The baseline's churn: the entries it drops die scattered among live ones
             # (garbage next to a survivor); the baseline stands for a second step.
-            churn = Allocate(bytes=Distribution.constant(b.churn_bytes_per_s),
+            # It inserts its new entries every CHURN_TICK_NS.
+            churn = Allocate(bytes=Distribution.constant(
+                                 b.churn_bytes_per_s * CHURN_TICK_NS / 1e9),
                              object_sizes=(ObjectSize(b.object_bytes),),
                              scannable_fraction=b.scannable_fraction, lifetime=Lifetime.TTL)
             progs.append((Program(steps=(Step(allocate=churn), Step(allocate=replace(
-                churn, lifetime=Lifetime.FOREVER)))), 1.0))
+                churn, lifetime=Lifetime.FOREVER)))), 1e9 / CHURN_TICK_NS, True))
         survivors: dict[int, set[int]] = {}  # span class -> steps whose objects survive
-        garbage: dict[int, dict[int, float]] = {}  # span class -> step -> bytes/s that die
+        runs: dict[int, float] = {}  # span class -> survivor runs per second
+        slots: dict[int, int] = {}  # span class -> objects per span
+        # span class -> step -> (garbage bytes/s, garbage objects/s, scattered)
+        garbage: dict[int, dict[int, tuple[float, float, bool]]] = {}
         total = 0.0
         step_id = 0
-        for prog, weight in progs:
+        for prog, weight, scattered in progs:
             for step in prog.steps:
                 a = step.allocate
                 step_id += 1
                 if a is None:
                     continue
                 plan = sc.plan_allocation(a.object_sizes, a.scannable_fraction)
-                objs = a.bytes.expected() / plan.mean_request_bytes * weight
+                per_iter = a.bytes.expected() / plan.mean_request_bytes
                 for e in plan.entries:
-                    nbytes = objs * e.object_fraction * e.elem_bytes
+                    n_iter = per_iter * e.object_fraction  # objects per iteration
+                    nbytes = n_iter * weight * e.elem_bytes
                     if e.size_class == 0:  # a large object has its own span
                         total += 0.0 if a.lifetime == Lifetime.FOREVER else nbytes
                         continue
                     if a.lifetime != Lifetime.REQUEST:
                         survivors.setdefault(e.span_class, set()).add(step_id)
+                        runs[e.span_class] = (runs.get(e.span_class, 0.0)
+                                              + weight * min(1.0, n_iter))
+                    slots[e.span_class] = e.objects_per_span
                     if a.lifetime != Lifetime.FOREVER:
                         d = garbage.setdefault(e.span_class, {})
-                        d[step_id] = d.get(step_id, 0.0) + nbytes
+                        gb, go, _ = d.get(step_id, (0.0, 0.0, scattered))
+                        d[step_id] = (gb + nbytes, go + n_iter * weight, scattered)
                         total += nbytes
         if total <= 0:
-            return 0.0
-        stranded = 0.0
+            return 0.0, 0.0
+        shared = kept = 0.0
         for cls, by_step in garbage.items():
             keep = survivors.get(cls, set())
-            for sid, nbytes in by_step.items():
+            between = sum(go for _, go, _ in by_step.values()) / runs[cls] if cls in runs else 0.0
+            rate = min(1.0, slots[cls] / between) if between > 0 else 1.0
+            for sid, (nbytes, _, scattered) in by_step.items():
                 if keep - {sid}:
-                    stranded += nbytes
-        return stranded / total
+                    shared += nbytes
+                    kept += nbytes * (1.0 if scattered else rate)
+        return shared / total, (kept / shared if shared > 0 else 0.0)
 
     def _build_cons_mark(self, elem_bytes: int) -> float:
         """cons/mark Go measured in the cycle that ran while the baseline heap was built.

@@ -17,6 +17,11 @@ garbage in the same span class (a leak amid short-lived objects), the garbage's 
 in those spans (stranded) until refills reuse them, which they do before taking new spans,
 as mcentral hands out its partially used spans first. Go counts such slots as neither
 objects nor free pages, so just after a cycle the memory-limit goal is lower by them.
+How much garbage a sweep strands depends on where it was allocated: what filled a stranded
+span's holes shares that span with its survivor, so all of its garbage is stranded again;
+what went into fresh spans is stranded only where a span also took a survivor
+(strand_fresh, from the workload's allocation pattern). So the stranded share grows over
+the first cycles after a heap is built (the twin's leak: 0.45, 0.72, 0.87, 0.94, then 0.9-1).
 
 Reachability is tracked in aggregate, not per object. live_bytes counts every object still
 reachable: the baseline heap, what in-flight goroutines hold (lifetime REQUEST), TTL'd bytes
@@ -111,7 +116,10 @@ class Heap:
         "released",
         "runtime_base",
         "stacks",
-        "strand_fraction",
+        "alloc_at_sweep",
+        "hole_fill",
+        "strand_fresh",
+        "strand_share",
         "stranded",
         "sweep_freed",
         "sweep_from_ns",
@@ -153,9 +161,16 @@ class Heap:
         # before new spans are taken (Machine.alloc). Go counts them as neither heap objects
         # nor free pages, so they lower the memory-limit goal until refilled.
         self.stranded = 0
-        # The share of swept garbage left in such spans (set by the engine from the
-        # workload: Engine._strand_fraction).
-        self.strand_fraction = 0.0
+        # Bytes allocated into stranded slots since the last sweep (Machine.alloc), and
+        # total_alloc at the last sweep (sweep): the garbage among them is stranded again.
+        self.hole_fill = 0
+        self.alloc_at_sweep = 0
+        # strand_share: the share of swept garbage (bytes) in span classes where survivors
+        # of another step are allocated too; strand_fresh: the share of that garbage which
+        # stays stranded when it was allocated into fresh spans. Both set by the engine from
+        # the workload (Engine._strand_rates).
+        self.strand_share = 0.0
+        self.strand_fresh = 0.0
         # The last sweep, as Go's runtime sees it progress: it runs from sweep_from_ns to
         # sweep_to_ns (ns), freeing sweep_freed object bytes and returning sweep_pages bytes
         # of whole spans to heapFree at an even pace. Set by sweep; read by unswept. The
@@ -249,8 +264,10 @@ class Heap:
 
         Sweeping is concurrent in Go; here its result is applied at once and its CPU cost
         is paid by refills (CostModel.sweep_ns_per_span). Spans emptied return their pages
-        to heapFree; strand_fraction of the garbage stays in spans that keep a live object
-        (stranded). Objects are counted freed at the mean object size.
+        to heapFree; garbage stays in spans that keep a live object (stranded): the garbage
+        among what refilled stranded slots since the last sweep (at the share of everything
+        allocated since then that died), and strand_fresh of the rest of the strand_share.
+        Objects are counted freed at the mean object size.
         """
         alloc = self.total_alloc - self.total_free
         freed = max(0, alloc - marked_bytes)
@@ -260,7 +277,15 @@ class Heap:
                                      int(freed / mean) if mean > 0 else 0)
         self.total_free += freed
         dense = int(marked_bytes * (1.0 + SPAN_SLACK_FRACTION))
-        stranded = self.stranded + int(freed * self.strand_fraction)
+        mixed = int(freed * self.strand_share)  # garbage of classes that mix in survivors
+        again = 0
+        since = self.total_alloc - self.alloc_at_sweep
+        if self.hole_fill and since > 0:
+            again = min(mixed, int(self.hole_fill * min(1.0, freed / since)))
+        fresh = mixed - again
+        stranded = self.stranded + again + int(fresh * self.strand_fresh)
+        self.hole_fill = 0
+        self.alloc_at_sweep = self.total_alloc
         target = -(-(dense + stranded) // PAGE_BYTES) * PAGE_BYTES
         spans = self.in_use // PAGE_BYTES  # one span per page: most small spans are one page
         pages = 0

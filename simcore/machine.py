@@ -1002,6 +1002,7 @@ class Machine:
                 # in use as pages; the memory-limit goal moves up as they fill.
                 cover = min(heap.stranded, small)
                 heap.stranded -= cover
+                heap.hole_fill += cover
                 heap.in_use += span_growth - cover
                 if coll.mem_limited and coll.phase == 0:
                     coll.sync_memory()

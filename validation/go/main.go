@@ -282,7 +282,7 @@ func main() {
 	r.out["run_start_metrics"] = readAll().scalars()
 
 	if cfg.sampleMs > 0 {
-		r.sampler = startSampler(time.Duration(cfg.sampleMs) * time.Millisecond)
+		r.sampler = startSampler(time.Duration(cfg.sampleMs)*time.Millisecond, newSleeper(cfg.timer))
 	}
 	if cfg.cacheChurnBytesPerS > 0 {
 		go r.cache.churn(r, cfg.cacheChurnBytesPerS)

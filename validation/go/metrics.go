@@ -137,6 +137,16 @@ func windowReport(a, b snapshot, wall time.Duration) map[string]any {
 
 // sampler polls a few gauges: peaks over the run, and the (goal, live) pair after each GC
 // cycle it sees (it misses cycles shorter than its period; gctrace has them all).
+//
+// It sleeps on the same timer as the workload (-timer, a timerfd by default), at fixed
+// times every period from its start. Not on a time.Ticker: Go runs its own timers only
+// when a P schedules, so during a mark (idle and fractional workers running for ms) a
+// ticker's tick waits and fires as the world restarts after mark termination, and the
+// first sample after a cycle then lands before the sweeper has begun. With a memory limit
+// and stranded garbage the goal falls by tens of MB in the ~5 ms of that sweep, so such a
+// sample reads the goal before the fall far more often than a sample at an even phase
+// would. A timerfd wakes the sampler through the netpoller, which idle mark workers poll
+// (pollWork), so its samples keep their phase through marks.
 type sampler struct {
 	done   chan struct{}
 	result chan map[string]any
@@ -148,7 +158,7 @@ var sampled = []string{
 	"/memory/classes/heap/released:bytes", "/gc/scan/stack:bytes", "/gc/scan/globals:bytes",
 }
 
-func startSampler(every time.Duration) *sampler {
+func startSampler(every time.Duration, timer *sleeper) *sampler {
 	s := &sampler{done: make(chan struct{}), result: make(chan map[string]any, 1)}
 	go func() {
 		xs := make([]metrics.Sample, len(sampled))
@@ -160,8 +170,7 @@ func startSampler(every time.Duration) *sampler {
 		lastCycle := -1.0
 		var cycles [][5]float64
 		n := 0
-		tick := time.NewTicker(every)
-		defer tick.Stop()
+		start := time.Now()
 		for {
 			metrics.Read(xs)
 			n++
@@ -179,13 +188,15 @@ func startSampler(every time.Duration) *sampler {
 				s.result <- map[string]any{
 					"period_s": every.Seconds(), "samples": n,
 					"peak_heap_objects_bytes": peakObj, "peak_memory_minus_released_bytes": peakMapped,
-					"peak_heap_goal_bytes": peakGoal,
-					"cycles_columns":       strings.Split("cycle t_s goal_bytes live_bytes stack_plus_globals_bytes", " "),
-					"cycles":               cycles,
+					"peak_heap_goal_bytes": peakGoal, "timer": timer.note,
+					"cycles_columns": strings.Split("cycle t_s goal_bytes live_bytes stack_plus_globals_bytes", " "),
+					"cycles":         cycles,
 				}
 				return
-			case <-tick.C:
+			default:
 			}
+			el := time.Since(start)
+			timer.sleep((el/every+1)*every - el)
 		}
 	}()
 	return s
