@@ -99,11 +99,13 @@ class Heap:
     """
 
     __slots__ = (
+        "alloc_at_sweep",
         "alloc_during_mark",
         "cost",
         "free",
         "globals",
         "grow_events",
+        "hole_fill",
         "in_use",
         "live",
         "live_scan",
@@ -116,8 +118,6 @@ class Heap:
         "released",
         "runtime_base",
         "stacks",
-        "alloc_at_sweep",
-        "hole_fill",
         "strand_fresh",
         "strand_share",
         "stranded",

@@ -16,6 +16,7 @@ Behaviours found against the Go twin (docs/fidelity.md, "Problems found" 10, 11,
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 from simcore import (
     NO_LIMIT,
@@ -34,8 +35,8 @@ from simcore import (
     Workload,
     simulate,
 )
-from simcore.config import GOGC_OFF, MIB, MS, SECOND
 from simcore import sizeclasses as sc
+from simcore.config import GOGC_OFF, MIB, MS, SECOND
 from simcore.engine import CHURN_TICK_NS, _Run
 from simcore.heap import PAGE_BYTES, SPAN_SLACK_FRACTION, Heap
 
@@ -199,7 +200,7 @@ def test_the_stranded_share_grows_over_the_first_cycles() -> None:
     run.run()
     assert len(shares) >= 5
     assert abs(shares[0] - run.heap.strand_fresh) < 0.02
-    assert all(b > a for a, b in zip(shares[:4], shares[1:5], strict=True)), shares
+    assert all(b > a for a, b in itertools.pairwise(shares[:5])), shares
     assert shares[4] > 0.75
 
 
