@@ -386,9 +386,16 @@ def test_a_broken_extension_does_not_break_the_cli(capsys: pytest.CaptureFixture
 @pytest.mark.e2e
 def test_ctrl_c_exits_130() -> None:
     env = {k: v for k, v in os.environ.items() if k != "GOSIM_TOKEN"}
+
+    def sigint_default() -> None:
+        # A shell without job control starts background commands with SIGINT ignored, and
+        # an ignored signal stays ignored across exec (Python then installs no
+        # KeyboardInterrupt handler): give the child the disposition a terminal would.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
     proc = subprocess.Popen([*gosim_command(), "run", WEB, "--duration", "1h", "-q",
                              "--progress"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=sigint_default)
     seen: list[str] = []
 
     def read() -> None:
