@@ -131,14 +131,20 @@ def test_baseline_churn_strands_the_entries_it_drops() -> None:
 # --- the heap's accounting ----------------------------------------------------------------
 
 
-def test_sweep_keeps_stranded_slots_in_use_and_refills_use_them_first() -> None:
+def heap_before_sweep(share: float, fresh: float, mapped: int = 32 * MIB) -> Heap:
+    """30 MiB allocated in 31 MiB of spans, the rest of `mapped` free pages."""
     h = Heap(1, CostModel(), 0)
-    h.strand_share = 1.0
-    h.strand_fresh = 1.0
+    h.strand_share = share
+    h.strand_fresh = fresh
     h.total_alloc = 30 * MIB
     h.in_use = 31 * MIB
-    h.mapped = 32 * MIB
-    h.free = MIB
+    h.mapped = mapped
+    h.free = mapped - 31 * MIB
+    return h
+
+
+def test_sweep_keeps_stranded_slots_in_use_and_refills_use_them_first() -> None:
+    h = heap_before_sweep(1.0, 1.0)
     freed = h.sweep(10 * MIB, now_ns=1000, ns_per_span=200)
     assert freed == 20 * MIB
     dense = int(10 * MIB * (1 + SPAN_SLACK_FRACTION))
@@ -155,13 +161,7 @@ def test_sweep_keeps_stranded_slots_in_use_and_refills_use_them_first() -> None:
 
 
 def test_garbage_that_refilled_stranded_slots_is_stranded_again() -> None:
-    h = Heap(1, CostModel(), 0)
-    h.strand_share = 1.0
-    h.strand_fresh = 0.5
-    h.total_alloc = 30 * MIB
-    h.in_use = 31 * MIB
-    h.mapped = 64 * MIB
-    h.free = 33 * MIB
+    h = heap_before_sweep(1.0, 0.5, mapped=64 * MIB)
     h.sweep(10 * MIB)  # 20 MiB of garbage, all in fresh spans: half of it stranded
     assert h.stranded == 10 * MIB
     # The next cycle allocates 16 MiB: the 10 MiB of stranded slots first, then 6 MiB of
@@ -205,11 +205,7 @@ def test_the_stranded_share_grows_over_the_first_cycles() -> None:
 
 
 def test_no_stranding_sweeps_down_to_the_dense_slack() -> None:
-    h = Heap(1, CostModel(), 0)
-    h.total_alloc = 30 * MIB
-    h.in_use = 31 * MIB
-    h.mapped = 32 * MIB
-    h.free = MIB
+    h = heap_before_sweep(0.0, 0.0)
     h.sweep(10 * MIB)
     assert h.stranded == 0
     assert h.in_use == -(-int(10 * MIB * (1 + SPAN_SLACK_FRACTION)) // PAGE_BYTES) * PAGE_BYTES
