@@ -174,8 +174,9 @@ class _Run:
         k < 1 of them) with n garbage objects between runs. A span of S slots strands its
         garbage if it takes part of a survivor run: a garbage object at a uniform place in a
         run of n, in a span at a uniform offset, is stranded with probability min(1, S / n).
-        The twin's leak: 256 garbage objects of 64 bytes per 1 ms tick and class, then 32
-        kept, 128 slots a span: 0.5 (its first sweep after the build strands 0.45). Requests
+        The twin's leak: 262 garbage objects of 64 bytes per 1 ms tick and class, then 33
+        kept, ~125 slots a span (what inline mark bits leave of 128): 0.48 (its first sweep
+        after the build strands 0.45). Requests
         interleaving on a P make runs shorter than this, so it is a lower bound. The
         baseline's churn drops entries scattered among live ones: all stranded.
 
