@@ -3,9 +3,11 @@
     gosim calibrate GCTRACE_LOG [--metrics SNAPSHOT.json] [-o workload.yaml]
 
 The log is the program's stderr (any other lines and log prefixes are ignored; a JSON
-result file of validation/runner.py works too). What is fitted, from the cycles of the
-steady part of the trace (every cycle after the first STEADY_SKIP fraction that was neither
-runtime.GC() nor a two-minute periodic cycle):
+result file of validation/runner.py works too). With GODEBUG=gctrace=1,gcpacertrace=1 the
+log also has each cycle's exact scan work (heap, stacks, globals), trigger and cons/mark
+estimate (simcore.gctrace.parse_pacer_line), which the fit then prefers, as noted below.
+What is fitted, from the cycles of the steady part of the trace (every cycle after the
+first STEADY_SKIP fraction that was neither runtime.GC() nor a two-minute periodic cycle):
 
 GOMAXPROCS           the "P" field.
 GOGC                 from goal / previous marked heap:
@@ -20,16 +22,23 @@ allocation rate      the heap's growth over the cycles: allocated per cycle = (H
 live heap            what is reachable at mark start: H2 (marked) less what was allocated
                      during the mark (H1 - H0: new objects are black and counted as marked);
                      the median over cycles. It becomes the workload's baseline heap.
-stacks, globals      the stacks and globals fields (MB), or /gc/scan/stack:bytes and
-                     /gc/scan/globals:bytes from --metrics; stacks become parked goroutines.
-scannable fraction   with --metrics: /gc/scan/heap:bytes / /gc/heap/live:bytes. Without:
-and scan rate        from the mark CPU (assist + background + idle per cycle), given the
-                     cost model's scan rate: markCPU = scan_ns x (f x live + stacks +
-                     globals + noscan_mark_fraction x (1-f) x live), solved for f. With
-                     --metrics the same equation is solved for scan_ns instead.
+stacks, globals      gcpacertrace's stack and globals scan work (median, exact bytes), else
+                     /gc/scan/stack:bytes and /gc/scan/globals:bytes from --metrics, else
+                     the gctrace fields (MB); stacks become parked goroutines.
+scannable fraction   with gcpacertrace: each cycle's heap scan work over its live heap at
+and scan rate        mark start (H2 less heapLive - triggered), and mark CPU over the whole
+                     scan work (noscan bytes at noscan_mark_fraction), medians over cycles.
+                     Else with --metrics: /gc/scan/heap:bytes over the heap's objects, and
+                     the equation below solved for scan_ns. Else from the mark CPU (assist
+                     + background + idle per cycle), given the cost model's scan rate:
+                     markCPU = scan_ns x (f x live + stacks + globals +
+                     noscan_mark_fraction x (1-f) x live), solved for f.
 object size          /gc/heap/allocs:bytes / /gc/heap/allocs:objects, else 64 B.
 STW costs            stw_sweep_term_ns and stw_mark_term_ns: the median sweep- and
                      mark-termination clock times, each less stw_per_p_ns x GOMAXPROCS.
+                     Not from a gcpacertrace log: Go prints the pacer's lines inside both
+                     pauses, which lengthens them (mark termination 4 -> 38 us median in a
+                     GOMAXPROCS=2 twin run on the machine of docs/fidelity.md).
 runtime memory       with --metrics: runtime_base_bytes = /memory/classes/total less the
                      /memory/classes/heap/ classes but stacks, less the fitted goroutines'
                      stacks and metadata_fraction x the heap mapped.
@@ -37,11 +46,13 @@ runtime memory       with --metrics: runtime_base_bytes = /memory/classes/total 
 The workload: the live heap as a BaselineHeap (scannable fraction f), GOMAXPROCS worker
 goroutines that allocate the fitted rate in 1 ms ticks (garbage: lifetime REQUEST), the
 stacks as parked goroutines. It is simulated for long enough to see ~SIM_CYCLES cycles, and
-the observed and simulated cycles are compared (cycles/s, goal, marked heap, pauses, GC CPU).
+the observed and simulated cycles are compared (cycles/s, goal, marked heap, pauses, GC CPU;
+with gcpacertrace also the trigger and the cons/mark estimate each cycle was paced with).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -69,7 +80,12 @@ from simcore.config import (
     WorkerGroup,
     Workload,
 )
-from simcore.gctrace import is_gc_forced_line, parse_gctrace_line
+from simcore.gctrace import (
+    PacerRecord,
+    is_gc_forced_line,
+    parse_gctrace_line,
+    parse_pacer_line,
+)
 from simcore.sizeclasses import CLASS_TO_SIZE, MAX_SMALL_SIZE
 
 MIB = 1 << 20
@@ -93,8 +109,9 @@ class CalibrationError(ValueError):
 
 
 def parse_log(text: str) -> list[dict[str, Any]]:
-    """gctrace records in order, each with `periodic` (after a "GC forced" line) and
-    `end_s`. A runner result JSON (validation/runner.py) is accepted too."""
+    """gctrace records in order, each with `periodic` (after a "GC forced" line), `end_s`,
+    and `pacer` (the parsed gcpacertrace end-of-cycle line printed just before it, when the
+    log has one). A runner result JSON (validation/runner.py) is accepted too."""
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
@@ -106,13 +123,22 @@ def parse_log(text: str) -> list[dict[str, Any]]:
             for r in data["gctrace"]:
                 if r.get("periodic"):
                     lines.append("GC forced")
+                if r.get("pacer_line"):
+                    lines.append(r["pacer_line"])
                 lines.append(r["line"])
             text = "\n".join(lines)
     out: list[dict[str, Any]] = []
     pending = False
+    pacer: PacerRecord | None = None
     for line in text.splitlines():
         if is_gc_forced_line(line.split(": ", 1)[-1] if ": GC forced" in line else line):
             pending = True
+            continue
+        if "pacer:" in line:
+            # endCycle's line; the pacer's other lines (and a garbled one) are skipped, as
+            # lines that are not gctrace are
+            with contextlib.suppress(ValueError):
+                pacer = parse_pacer_line(line)
             continue
         if "gc " not in line or "@" not in line:
             continue
@@ -122,6 +148,9 @@ def parse_log(text: str) -> list[dict[str, Any]]:
             continue
         rec["periodic"] = pending
         pending = False
+        if pacer is not None:
+            rec["pacer"] = pacer
+            pacer = None
         rec["end_s"] = rec["start_s"] + (rec["stw1_clock_ms"] + rec["mark_clock_ms"]
                                          + rec["stw2_clock_ms"]) / 1000.0
         rec["line"] = line.strip()
@@ -240,15 +269,24 @@ def fit_trace(recs: list[dict[str, Any]], metrics: dict[str, float] | None = Non
     procs = int(recs[-1]["procs"])
     by_idx = {id(r): i for i, r in enumerate(recs)}
 
+    # gcpacertrace's exact scan work per cycle, when the log has it.
+    pac = [r for r in cyc if r.get("pacer")]
+
     # Stacks and globals.
     stacks = metrics.get("/gc/scan/stack:bytes")
-    if stacks is None:
+    if pac:
+        stacks = float(statistics.median(r["pacer"]["stack_scan_work_bytes"] for r in pac))
+        src["stacks"] = "gcpacertrace stack scan work (median over cycles)"
+    elif stacks is None:
         stacks = float(_median([float((r.get("stacks_mb") or 0) * MIB) for r in recs]) or 0.0)
         src["stacks"] = "gctrace (MB, truncated)"
     else:
         src["stacks"] = "runtime/metrics /gc/scan/stack:bytes"
     glob_b = metrics.get("/gc/scan/globals:bytes")
-    if glob_b is None:
+    if pac:
+        glob_b = float(statistics.median(r["pacer"]["globals_scan_work_bytes"] for r in pac))
+        src["globals"] = "gcpacertrace globals scan work"
+    elif glob_b is None:
         glob_b = float((recs[-1].get("globals_mb") or 0) * MIB)
         src["globals"] = "gctrace (MB, truncated)"
         if glob_b == 0:
@@ -348,7 +386,36 @@ def fit_trace(recs: list[dict[str, Any]], metrics: dict[str, float] | None = Non
     if not heap_now:
         heap_now, heap_what = metrics.get("/gc/heap/live:bytes"), "/gc/heap/live"
     scan_ns = cost.scan_ns_per_byte
-    if scan_heap is not None and heap_now:
+    if pac:
+        # Each cycle's heap scan work against its live heap at mark start (the marked heap
+        # less what the mark allocated black: heapLive - triggered, exact); the scan rate
+        # from each cycle's mark CPU over its whole scan work, noscan bytes at nmf.
+        fs, rates = [], []
+        for r in pac:
+            pr = r["pacer"]
+            live_i = (r["heap2_mb"] + 0.5) * MIB - max(0, pr["heap_live_bytes"]
+                                                       - pr["triggered_bytes"])
+            if live_i <= 0:
+                continue
+            hs = pr["heap_scan_work_bytes"]
+            fs.append(min(1.0, hs / live_i))
+            work_i = (hs + pr["stack_scan_work_bytes"] + pr["globals_scan_work_bytes"]
+                      + nmf * max(0.0, live_i - hs))
+            cpu_i = (r["assist_cpu_ms"] + r["background_cpu_ms"] + r["idle_cpu_ms"]) * MS
+            if work_i > 0 and cpu_i > 0:
+                rates.append(cpu_i / work_i)
+        f = statistics.median(fs) if fs else 0.5
+        if not fs:
+            notes.append("gcpacertrace: no cycle had a live heap to set its scan work "
+                         "against; scannable fraction assumed 0.5")
+        src["scannable_fraction"] = ("gcpacertrace heap scan work / live heap at mark start "
+                                     f"(median of {len(fs)} cycles)")
+        if rates:
+            scan_ns = float(statistics.median(rates))
+            src["scan_ns_per_byte"] = "gctrace mark CPU / gcpacertrace scan work, per cycle"
+        else:
+            src["scan_ns_per_byte"] = "cost model default"
+    elif scan_heap is not None and heap_now:
         f = min(1.0, max(0.0, scan_heap / heap_now))
         src["scannable_fraction"] = f"runtime/metrics /gc/scan/heap / {heap_what}"
         work = f * live + stacks + glob_b + nmf * (1 - f) * live
@@ -385,12 +452,19 @@ def fit_trace(recs: list[dict[str, Any]], metrics: dict[str, float] | None = Non
         # large_scan_ns_per_byte; the trace gives one rate for the whole heap.
         changes["large_scan_ns_per_byte"] = round(scan_ns, 4)
         src["large_scan_ns_per_byte"] = "the fitted scan rate (large objects only)"
-    for name, key in (("stw_sweep_term_ns", "stw1_clock_ms"),
-                      ("stw_mark_term_ns", "stw2_clock_ms")):
-        stw = _median([r[key] * MS for r in cyc])
-        if stw is not None:
-            changes[name] = max(0, round(stw - cost.stw_per_p_ns * procs))
-            src[name] = "gctrace STW clock median"
+    if pac:
+        # gcpacertrace prints inside both pauses (startCycle in the sweep-termination STW,
+        # endCycle in the mark-termination STW): on the machine of docs/fidelity.md they read
+        # ~35 us longer (mark termination 4 -> 38 us median). The pauses are not fitted.
+        notes.append("STW costs not fitted: gcpacertrace prints during both pauses, which "
+                     "makes them longer; fit them from a log without gcpacertrace")
+    else:
+        for name, key in (("stw_sweep_term_ns", "stw1_clock_ms"),
+                          ("stw_mark_term_ns", "stw2_clock_ms")):
+            stw = _median([r[key] * MS for r in cyc])
+            if stw is not None:
+                changes[name] = max(0, round(stw - cost.stw_per_p_ns * procs))
+                src[name] = "gctrace STW clock median"
 
     goroutines = round(stacks / IDLE_STACK_BYTES) if stacks > 0 else 0
     total = metrics.get("/memory/classes/total:bytes")
@@ -488,6 +562,7 @@ def _figures(cycles: list[dict[str, Any]], procs: int) -> dict[str, float | None
     period = span / (len(cycles) - 1) if len(cycles) > 1 and span > 0 else None
     gc_ms = sum(c["stw1_cpu_ms"] + c["assist_cpu_ms"] + c["background_cpu_ms"]
                 + c["stw2_cpu_ms"] for c in cycles)
+    paced = [c for c in cycles if c.get("pacer")]
     return {
         "cycles_per_s": 1 / period if period else None,
         "goal_mib": statistics.median(c["goal_mb"] for c in cycles),
@@ -500,14 +575,23 @@ def _figures(cycles: list[dict[str, Any]], procs: int) -> dict[str, float | None
                                          + c["idle_cpu_ms"] for c in cycles),
         # GC CPU over the cycles' own period (n cycles per n periods), idle marking excluded
         "gc_cpu": (gc_ms / 1000 / (period * len(cycles) * procs)) if period else None,
+        # from gcpacertrace (observed) or the cycle records (simulated), when there
+        "trigger_mib": _median([c["pacer"]["triggered_bytes"] / MIB for c in paced]),
+        "cons_mark": _median([c["pacer"]["cons_mark"] for c in paced
+                              if c["pacer"].get("cons_mark") is not None]),
     }
 
 
 def simulated_cycle_dicts(result: Any) -> list[dict[str, Any]]:
-    """The simulated cycles after warm-up, as parsed gctrace records (exact bytes kept)."""
+    """The simulated cycles after warm-up, as parsed gctrace records (exact bytes kept).
+
+    Each has `pacer` with what gcpacertrace would show for it: the trigger and the cons/mark
+    estimate the cycle was paced with (the previous cycle's updated estimate)."""
     out = []
     cfg = result.config
+    prev_cons_mark: float | None = None
     for c in result.cycles:
+        paced_with, prev_cons_mark = prev_cons_mark, c.cons_mark
         if c.start_ns < cfg.warmup_ns or c.kind.value == "cycle":
             continue
         line = c.gctrace.splitlines()[-1]
@@ -520,7 +604,8 @@ def simulated_cycle_dicts(result: Any) -> list[dict[str, Any]]:
                  background_cpu_ms=(c.dedicated_cpu_ns + c.fractional_cpu_ns) / MS,
                  idle_cpu_ms=c.idle_cpu_ns / MS, goal_mb=c.heap_goal_bytes / MIB,
                  heap0_mb=c.heap_start_bytes / MIB, heap1_mb=c.heap_end_bytes / MIB,
-                 heap2_mb=c.heap_marked_bytes / MIB, periodic=c.kind.value == "time", line=line)
+                 heap2_mb=c.heap_marked_bytes / MIB, periodic=c.kind.value == "time", line=line,
+                 pacer={"triggered_bytes": c.trigger_bytes, "cons_mark": paced_with})
         out.append(d)
     return out
 
@@ -530,6 +615,15 @@ ROWS = (("cycles/s", "cycles_per_s", "{:.3f}"), ("goal (MiB)", "goal_mib", "{:.1
         ("mark (ms)", "mark_ms", "{:.1f}"), ("mark CPU (ms)", "mark_cpu_ms", "{:.1f}"),
         ("STW sweep-term (µs)", "stw1_us", "{:.0f}"), ("STW mark-term (µs)", "stw2_us", "{:.0f}"),
         ("GC CPU (%)", "gc_cpu", "{:.2%}"))
+# Shown when the log has gcpacertrace lines (GODEBUG=gctrace=1,gcpacertrace=1).
+PACER_ROWS = (("trigger (MiB)", "trigger_mib", "{:.1f}"), ("cons/mark", "cons_mark", "{:.4f}"))
+
+
+def comparison_rows(observed: dict[str, float | None]) -> tuple[tuple[str, str, str], ...]:
+    """ROWS, and PACER_ROWS when the observed cycles have gcpacertrace figures."""
+    if observed.get("trigger_mib") is None:
+        return ROWS
+    return ROWS + PACER_ROWS
 
 
 @dataclass
@@ -588,7 +682,8 @@ def fit_summary(fit: Fit) -> list[tuple[str, str, str]]:
         ("scannable_fraction", f"{fit.scannable_fraction:.2f}",
          fit.sources.get("scannable_fraction", "")),
         ("object size", f"{fit.object_bytes} B", fit.sources.get("object_bytes", "assumed")),
-        ("stacks", f"{fit.stacks_bytes / KIB:.0f} KiB ({fit.goroutines} parked goroutines)",
+        ("stacks", f"{fit.stacks_bytes / KIB:.0f} KiB ({fit.goroutines} parked goroutine"
+                   f"{'' if fit.goroutines == 1 else 's'})",
          fit.sources.get("stacks", "")),
         ("globals_bytes", f"{fit.globals_bytes / KIB:.0f} KiB", fit.sources.get("globals", "")),
         ("cost.scan_ns_per_byte", f"{fit.cost.scan_ns_per_byte:.3f}",

@@ -76,7 +76,7 @@ def _fmt(fmt: str, v: Any) -> str:
 
 
 def render(cal: Any) -> str:
-    from clients.calibrate import ROWS, error_text, fit_summary
+    from clients.calibrate import comparison_rows, error_text, fit_summary
 
     fit = cal.fit
     lines = [f"fitted from {fit.cycles_used} steady cycles "
@@ -93,7 +93,7 @@ def render(cal: Any) -> str:
                       f"{cal.config.warmup_ns / 1e9:.0f} s; medians per cycle):"]
         head = f"  {'':<22}{'observed':>12}{'fitted':>12}{'error':>12}"
         lines.append(head)
-        for label, key, fmt in ROWS:
+        for label, key, fmt in comparison_rows(cal.observed):
             o, s = cal.observed.get(key), cal.simulated.get(key)
             lines.append(f"  {label:<22}{_fmt(fmt, o):>12}{_fmt(fmt, s):>12}"
                          f"{error_text(key, o, s):>12}")

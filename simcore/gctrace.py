@@ -27,6 +27,24 @@ forcegchelper (proc.go) before it calls gcStart.
 parse_gctrace_line reads such lines back (Go 1.6+ layout, with or without the stacks and
 globals fields of Go 1.18+, and the "(forced)" suffix), for validating the simulator
 against real programs.
+
+With GODEBUG=gcpacertrace=1 as well, endCycle (mgcpacer.go, Go 1.18+) prints one more line
+per cycle, during mark termination and so before that cycle's gctrace line:
+
+    pacer: U% CPU (G exp.) for H+S+Gl B work (E B exp.) in T B -> L B (∆goal D,
+        cons/mark C)
+
+    U      int(utilization*100): gcBackgroundUtilization plus assist time over the mark
+    G      int(gcGoalUtilization*100)
+    H,S,Gl heapScanWork, stackScanWork, globalsScanWork: this cycle's scan work, bytes
+    E      lastHeapScan + lastStackScan + globalsScan: the scan work the pacer expected
+    T, L   triggered (heapLive when the cycle was triggered) and heapLive now, bytes
+    D      heapLive - lastHeapGoal, bytes
+    C      consMark before this cycle's update: the estimate the cycle was paced with
+
+It is skipped for a cycle too short to measure (heapLive <= triggered, such as a
+runtime.GC() right after the previous cycle). parse_pacer_line reads it; the other pacer
+lines (the assist ratio at mark start, "sweep done") are not needed and are rejected.
 """
 
 from __future__ import annotations
@@ -152,6 +170,48 @@ _GCTRACE_RE = re.compile(
     r"(?P<procs>\d+)\s+P(?P<forced>\s+\(forced\))?\s*$"
 )
 _LABELLED_MB_RE = re.compile(r"(\d+)\s+MB\s+([a-z]+)")
+
+
+class PacerRecord(TypedDict):
+    """One gcpacertrace endCycle line (see the module docstring); bytes exact."""
+
+    utilization_percent: int
+    goal_utilization_percent: int
+    heap_scan_work_bytes: int
+    stack_scan_work_bytes: int
+    globals_scan_work_bytes: int
+    expected_scan_work_bytes: int
+    triggered_bytes: int
+    heap_live_bytes: int
+    delta_goal_bytes: int
+    cons_mark: float
+
+
+# runtime.print writes floats as "+1.234560e-001" in older releases and in the shortest
+# form ("0.12345600000000001") in go1.27; float() reads either.
+_PACER_RE = re.compile(
+    r"pacer:\s+(?P<u>-?\d+)% CPU \((?P<g>-?\d+) exp\.\) for "
+    r"(?P<h>\d+)\+(?P<s>\d+)\+(?P<gl>\d+) B work \((?P<e>\d+) B exp\.\) "
+    r"in (?P<t>\d+) B -> (?P<l>\d+) B \(\S*goal (?P<d>-?\d+), "
+    r"cons/mark (?P<c>[-+0-9.eEinfINFaN]+)\)\s*$"
+)
+
+
+def parse_pacer_line(line: str) -> PacerRecord:
+    """Parse gcpacertrace's endCycle line (a log prefix before "pacer:" is ignored).
+
+    Raises ValueError for anything else, including the pacer's other lines.
+    """
+    m = _PACER_RE.search(line.rstrip("\r\n"))
+    if m is None:
+        raise ValueError(f"not a gcpacertrace end-of-cycle line: {line!r}")
+    g = m.group
+    return PacerRecord(
+        utilization_percent=int(g("u")), goal_utilization_percent=int(g("g")),
+        heap_scan_work_bytes=int(g("h")), stack_scan_work_bytes=int(g("s")),
+        globals_scan_work_bytes=int(g("gl")), expected_scan_work_bytes=int(g("e")),
+        triggered_bytes=int(g("t")), heap_live_bytes=int(g("l")),
+        delta_goal_bytes=int(g("d")), cons_mark=float(g("c")))
 
 
 def is_gc_forced_line(line: str) -> bool:

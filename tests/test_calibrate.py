@@ -8,6 +8,8 @@ known from the twin's flags:
                              pointers, into a 16 MiB ring (+ 2 MiB of slot arrays)
     server-p2-gogc100-lim    GOMAXPROCS=2, GOMEMLIMIT=30.75 MiB, a 16 MiB cache
     idle-p1-gogc100-250s     a 64 MiB cache, then only the two-minute periodic cycles
+    steady-p2-gogc100-pacer  steady-p1-gogc100's flags at GOMAXPROCS=2, logged with
+                             GODEBUG=gctrace=1,gcpacertrace=1
 """
 
 from __future__ import annotations
@@ -65,6 +67,81 @@ def test_parse_log_reads_a_runner_result_file() -> None:
     record = {"gctrace": [{"line": line, "periodic": False} for line in lines]}
     again = cal.parse_log(json.dumps(record))
     assert [r["line"] for r in again] == lines
+
+
+def test_parse_log_keeps_the_pacer_line_of_a_runner_result_file() -> None:
+    text = (DATA / "steady-p2-gogc100-pacer.stderr.txt").read_text()
+    recs = cal.parse_log(text)
+    ends = [ln for ln in text.splitlines() if "% CPU (" in ln]
+    assert len(ends) == len(recs) - 1 and "pacer" not in recs[0]
+    assert [r["pacer"]["triggered_bytes"] for r in recs[1:]] == [
+        int(ln.split(" in ", 1)[1].split(" B")[0]) for ln in ends]
+    record = {"gctrace": [{"line": r["line"], "periodic": False,
+                           **({"pacer_line": ln} if ln else {})}
+                          for r, ln in zip(recs, [None, *ends], strict=True)]}
+    again = cal.parse_log(json.dumps(record))
+    assert [r.get("pacer") for r in again] == [r.get("pacer") for r in recs]
+
+
+def _without_pacer_lines(text: str) -> str:
+    return "\n".join(ln for ln in text.splitlines() if not ln.startswith("pacer:"))
+
+
+def test_pacer_capture_fit_uses_the_exact_scan_work() -> None:
+    text, _ = _capture("steady-p2-gogc100-pacer")
+    recs = cal.parse_log(text)
+    fit = cal.fit_trace(recs)
+    cyc = cal.steady_cycles(recs)
+    assert fit.gomaxprocs == 2 and fit.gogc == 100
+    # half of the 16 MiB of 64 B objects have pointers, the 2 MiB of slot arrays are all
+    # pointers: (8 + 2) / 18 of the live heap is scanned
+    assert fit.scannable_fraction == pytest.approx(10 / 18, abs=0.03)
+    assert "gcpacertrace" in fit.sources["scannable_fraction"]
+    # stacks and globals are the scan work's exact bytes (gctrace says 0 MB for both)
+    stack = sorted(r["pacer"]["stack_scan_work_bytes"] for r in cyc)
+    assert fit.stacks_bytes == pytest.approx((stack[(len(stack) - 1) // 2]
+                                              + stack[len(stack) // 2]) / 2)
+    assert 4 * 1024 < fit.stacks_bytes < 16 * 1024
+    assert fit.globals_bytes == 166538
+    # the scan rate from each cycle's mark CPU over its scan work: near the cost model's,
+    # which was fitted to this twin on this machine
+    assert 1.3 < fit.cost.scan_ns_per_byte < 2.4
+    assert "gcpacertrace" in fit.sources["scan_ns_per_byte"]
+    # the pauses of a gcpacertrace log are longer by the printing: not fitted
+    default = cal.CostModel()
+    assert fit.cost.stw_mark_term_ns == default.stw_mark_term_ns
+    assert fit.cost.stw_sweep_term_ns == default.stw_sweep_term_ns
+    assert any("gcpacertrace prints during both pauses" in n for n in fit.notes)
+    # The same log without its pacer lines: the gctrace-only fit, pauses included.
+    plain = cal.fit_trace(cal.parse_log(_without_pacer_lines(text)))
+    assert "gcpacertrace" not in plain.sources["scannable_fraction"]
+    assert plain.cost.stw_mark_term_ns > default.stw_mark_term_ns  # ~38 us measured
+    assert plain.globals_bytes == 64 * 1024  # gctrace's "0 MB globals": assumed
+
+
+def test_calibrate_shows_the_trigger_and_cons_mark_with_gcpacertrace() -> None:
+    text, metrics = _capture("steady-p2-gogc100-pacer")
+    c = cal.calibrate(text, metrics, duration_ns=4 * 10**9)
+    paced = [r["pacer"] for r in cal.steady_cycles(cal.parse_log(text))]
+    cm = sorted(p["cons_mark"] for p in paced)
+    assert c.observed["cons_mark"] == pytest.approx((cm[(len(cm) - 1) // 2]
+                                                     + cm[len(cm) // 2]) / 2)
+    assert c.simulated["cons_mark"] is not None and c.simulated["cons_mark"] > 0
+    assert c.simulated["trigger_mib"] == pytest.approx(c.observed["trigger_mib"], rel=0.15)
+    assert cal.comparison_rows(c.observed) == cal.ROWS + cal.PACER_ROWS
+    plain, pm = _capture("steady-p1-gogc100")
+    c1 = cal.calibrate(plain, pm, simulate=False)
+    assert c1.observed["cons_mark"] is None
+    assert cal.comparison_rows(c1.observed) == cal.ROWS
+
+
+def test_cli_shows_the_pacer_rows() -> None:
+    code, text, _ = _cli([str(DATA / "steady-p2-gogc100-pacer.stderr.txt"),
+                          "--duration", "3s"])
+    assert code == 0
+    assert "trigger (MiB)" in text and "cons/mark" in text
+    assert "STW costs not fitted" in text
+    assert "(1 parked goroutine)" in text  # 6.4 KiB of stacks at 8 KiB each
 
 
 def test_no_gctrace_is_an_error() -> None:

@@ -1,4 +1,5 @@
-"""Tests for simcore.gctrace: fmtNSAsMS, the gctrace line, and its parser."""
+"""Tests for simcore.gctrace: fmtNSAsMS, the gctrace line, and its parser; gcpacertrace's
+end-of-cycle line parser."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from simcore.gctrace import (
     format_gctrace_line,
     is_gc_forced_line,
     parse_gctrace_line,
+    parse_pacer_line,
 )
 
 MiB = 1 << 20
@@ -316,3 +318,43 @@ def test_format_parse_round_trip(
     assert r["forced"] is forced
     # Parsed millisecond values are within the formatting's truncation of the truth.
     assert r["mark_clock_ms"] * 1e6 <= mark_ns + 1e-6 * mark_ns + 1
+
+
+# --- gcpacertrace ----------------------------------------------------------------------
+
+
+def test_parse_pacer_line_from_go127() -> None:
+    # validation/testdata/steady-p2-gogc100-pacer.stderr.txt, gc 3 (go1.27.3)
+    line = ("pacer: 27% CPU (25 exp.) for 5614064+7016+166538 B work (3582586 B exp.) in "
+            "8954464 B -> 9478752 B (\u2206goal -28354, cons/mark 0.05211677287841716)")
+    assert parse_pacer_line(line) == {
+        "utilization_percent": 27, "goal_utilization_percent": 25,
+        "heap_scan_work_bytes": 5614064, "stack_scan_work_bytes": 7016,
+        "globals_scan_work_bytes": 166538, "expected_scan_work_bytes": 3582586,
+        "triggered_bytes": 8954464, "heap_live_bytes": 9478752, "delta_goal_bytes": -28354,
+        "cons_mark": 0.05211677287841716}
+
+
+def test_parse_pacer_line_old_float_format_and_prefix() -> None:
+    # runtime.print's older float format, a log prefix, and the first cycle's 0 estimate
+    r = parse_pacer_line("2024/05/01 10:00:00 pacer: 31% CPU (25 exp.) for 1+2+3 B work "
+                         "(4 B exp.) in 5 B -> 6 B (\u2206goal 7, cons/mark +1.234560e-001)\n")
+    assert r["cons_mark"] == pytest.approx(0.123456) and r["delta_goal_bytes"] == 7
+    r = parse_pacer_line("pacer: 25% CPU (25 exp.) for 24858152+5768+166538 B work "
+                         "(18194794 B exp.) in 132410504 B -> 133360776 B "
+                         "(\u2206goal -2804893, cons/mark 0)")
+    assert r["cons_mark"] == 0.0 and r["heap_live_bytes"] == 133360776
+
+
+@pytest.mark.parametrize("line", [
+    "pacer: assist ratio=4.342461954399695 (scan 63 MB in 126->130 MB) workers=0+0.25",
+    "pacer: sweep done at heap size 45MB; allocated 0MB during sweep; swept 16436 pages at "
+    "0.0001975856253163687 pages/byte",
+    "gc 2 @2.516s 0%: 0.067+24+0.049 ms clock, 0.13+0.071/14/31+0.098 ms cpu, "
+    "126->127->45 MB, 129 MB goal, 0 MB stacks, 0 MB globals, 2 P",
+    "pacer: 25% CPU (25 exp.) for 1+2 B work (4 B exp.) in 5 B -> 6 B (\u2206goal 7, "
+    "cons/mark 0)",
+])
+def test_parse_pacer_line_rejects(line: str) -> None:
+    with pytest.raises(ValueError):
+        parse_pacer_line(line)

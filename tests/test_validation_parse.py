@@ -7,9 +7,11 @@ The captures under validation/testdata were made with gosimtwin built by go1.27.
     steady-p1-gogc100        steady, GOMAXPROCS=1, GOGC=100, 2.5 s
     server-p2-gogc100-lim    server, GOMAXPROCS=2, GOGC=100, GOMEMLIMIT=30.75 MiB, 2.5 s
     idle-p1-gogc100-250s     idle, GOMAXPROCS=1, GOGC=100, 250 s: two "GC forced" cycles
+    steady-p2-gogc100-pacer  steady-p1-gogc100's flags at GOMAXPROCS=2, with
+                             GODEBUG=gctrace=1,gcpacertrace=1 (runner --pacer-trace)
 
 each as <name>.stdout.json (the program's report), <name>.stderr.txt (gctrace) and
-<name>.spec.json (the RunSpec).
+<name>.spec.json (the RunSpec; "pacer_trace" when the run had gcpacertrace).
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ from validation.summary import (  # noqa: E402
 from validation.trace import last_json_line, parse_stderr  # noqa: E402
 
 TESTDATA = ROOT / "validation" / "testdata"
-CAPTURES = ("steady-p1-gogc100", "server-p2-gogc100-lim", "idle-p1-gogc100-250s")
+CAPTURES = ("steady-p1-gogc100", "server-p2-gogc100-lim", "idle-p1-gogc100-250s",
+            "steady-p2-gogc100-pacer")
 
 
 def load_capture(name: str) -> dict[str, Any]:
@@ -52,7 +55,7 @@ def load_capture(name: str) -> dict[str, Any]:
     spec = runner.RunSpec(**meta["spec"])
     stdout = (TESTDATA / f"{name}.stdout.json").read_text()
     stderr = (TESTDATA / f"{name}.stderr.txt").read_text()
-    env = runner.run_env(spec)
+    env = runner.run_env(spec, meta.get("pacer_trace", False))
     return runner.assemble_record(spec, meta["argv"], env, 0, stdout, stderr, wall=1.0)
 
 
@@ -150,6 +153,60 @@ def test_parse_stderr_edge_cases() -> None:
     assert t.unparsed == ["gc 8 @131.000s 0%: garbage"]
     assert t.other_lines == ["some log line"]
     assert t.gc_forced_lines == 1
+
+
+def test_pacer_lines_are_kept_with_the_cycle_they_end() -> None:
+    rec = load_capture("steady-p2-gogc100-pacer")
+    assert rec["env"]["GODEBUG"] == "gctrace=1,gcpacertrace=1"
+    lines = (TESTDATA / "steady-p2-gogc100-pacer.stderr.txt").read_text().splitlines()
+    ends = [ln for ln in lines if "% CPU (" in ln]
+    recs = rec["gctrace"]
+    # The setup's runtime.GC() ends too soon after the start to be measured (heapLive <=
+    # triggered): endCycle prints nothing for it. Every other cycle has its line.
+    assert "pacer" not in recs[0] and recs[0]["forced"]
+    assert [r["pacer_line"] for r in recs[1:]] == ends
+    # gc 4's pacer line and its gctrace line have a "sweep done" line between them.
+    i = lines.index(recs[3]["line"])
+    assert "sweep done" in lines[i - 1] and lines[i - 2] == recs[3]["pacer_line"]
+    p = recs[3]["pacer"]
+    assert (p["heap_scan_work_bytes"], p["stack_scan_work_bytes"],
+            p["globals_scan_work_bytes"]) == (9604912, 7064, 166538)
+    assert p["triggered_bytes"] == 17017632 and p["heap_live_bytes"] == 18287392
+    for r in recs[1:]:
+        p = r["pacer"]
+        # heapLive at the end in the gctrace's H1 (MB, truncated); scanned within the heap
+        assert p["heap_live_bytes"] >> 20 == r["heap1_mb"]
+        assert p["triggered_bytes"] < p["heap_live_bytes"]
+        assert 0 < p["heap_scan_work_bytes"] < p["heap_live_bytes"]
+        assert p["cons_mark"] >= 0
+
+
+def test_parse_stderr_pacer_edge_cases() -> None:
+    end = ("pacer: 25% CPU (25 exp.) for 100+20+3 B work (90 B exp.) in 4000 B -> 5000 B "
+           "(\u2206goal -7, cons/mark 0.5)")
+    gc = ("gc 2 @1.000s 1%: 0.01+1.0+0.01 ms clock, 0.01+0/1.0/0+0.01 ms cpu, 4->4->2 MB, "
+          "4 MB goal, 0 MB stacks, 0 MB globals, 1 P")
+    t = parse_stderr("\n".join([
+        "pacer: assist ratio=1.5 (scan 1 MB in 3->4 MB) workers=0+0.25",
+        end,
+        "pacer: sweep done at heap size 2MB; allocated 0MB during sweep; swept 1 pages",
+        gc,
+        "pacer: 25% CPU (25 exp.) for garbage",
+        end,  # the program ended before this cycle's gctrace line: dropped
+    ]))
+    assert len(t.records) == 1 and t.records[0]["pacer_line"] == end
+    assert t.records[0]["pacer"]["cons_mark"] == 0.5
+    assert t.records[0]["pacer"]["delta_goal_bytes"] == -7
+    assert t.unparsed == ["pacer: 25% CPU (25 exp.) for garbage"]
+    assert t.other_lines == []
+
+
+def test_run_env_pacer_trace() -> None:
+    spec = runner.RunSpec("steady", {}, gomaxprocs=2, gogc="off", gomemlimit_bytes=64 * MIB)
+    assert runner.run_env(spec)["GODEBUG"] == "gctrace=1"
+    env = runner.run_env(spec, pacer_trace=True)
+    assert env["GODEBUG"] == "gctrace=1,gcpacertrace=1"
+    assert (env["GOGC"], env["GOMAXPROCS"], env["GOMEMLIMIT"]) == ("off", "2", str(64 * MIB))
 
 
 def test_last_json_line() -> None:
@@ -381,6 +438,17 @@ def test_build_and_run_server(tmp_path: Path) -> None:
     assert isinstance(rec["contended"], bool)
     path = runner.write_record(rec, tmp_path / "results")
     assert json.loads(path.read_text())["name"] == rec["name"]
+    # --pacer-trace: each heap-triggered cycle comes with its pacer figures.
+    steady = runner.RunSpec("steady", {
+        "duration-ms": 1200, "warmup-ms": 300, "goroutines": 1,
+        "alloc-bytes-per-s": 32 * MIB, "ring-live-bytes": 4 * MIB}, gomaxprocs=1, gogc=100,
+        quick=True)
+    rec = runner.execute(steady, binary, timeout_s=60, pacer_trace=True)
+    assert rec["exit_code"] == 0 and rec["env"]["GODEBUG"] == "gctrace=1,gcpacertrace=1"
+    assert rec["gctrace_unparsed"] == [] and rec["stderr_other"] == []
+    paced = [r for r in rec["gctrace"] if "pacer" in r]
+    assert len(paced) >= 3
+    assert all(r["pacer"]["heap_scan_work_bytes"] > 0 for r in paced)
     # workloads.py knows exactly the flags each mode of the program has.
     for mode in runner.MODES:
         p = subprocess.run([str(binary), mode, "-h"], capture_output=True, text=True)

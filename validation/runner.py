@@ -7,7 +7,11 @@
 
 Each run executes `gosimtwin MODE -flags...` with GODEBUG=gctrace=1, GOMAXPROCS, GOGC and
 (when set) GOMEMLIMIT in its environment, captures stdout (the program's one JSON report)
-and stderr (gctrace), and writes results/<name>.json:
+and stderr (gctrace), and writes results/<name>.json. --pacer-trace adds gcpacertrace=1,
+whose end-of-cycle line gives each cycle's exact scan work, trigger and cons/mark estimate
+(validation.trace keeps it with the cycle); Go prints its lines inside both stop-the-world
+pauses, which makes them ~35 us longer on this machine (STW #2: 4 -> 38 us median), so such
+runs are for looking into the pacer, not for the pause or STW-cost figures.
 
     spec        mode, flags, gomaxprocs, gogc, gomemlimit_bytes, repeat, quick
     program     the program's report (config echo, runtime/metrics, latency histogram ...)
@@ -406,21 +410,23 @@ class LoadProbe:
 # One run.
 
 
-def run_env(spec: RunSpec) -> dict[str, str]:
+def run_env(spec: RunSpec, pacer_trace: bool = False) -> dict[str, str]:
+    """The run's environment: ours without GO* knobs, then the spec's. pacer_trace adds
+    gcpacertrace=1 (see --pacer-trace)."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG", "GOTRACEBACK")}
     env["GOMAXPROCS"] = str(spec.gomaxprocs)
     env["GOGC"] = str(spec.gogc)
-    env["GODEBUG"] = "gctrace=1"
+    env["GODEBUG"] = "gctrace=1,gcpacertrace=1" if pacer_trace else "gctrace=1"
     if spec.gomemlimit_bytes:
         env["GOMEMLIMIT"] = str(spec.gomemlimit_bytes)
     return env
 
 
 def execute(spec: RunSpec, binary: Path = BINARY, max_other_busy: float = 0.10,
-            timeout_s: float | None = None) -> dict[str, Any]:
+            timeout_s: float | None = None, pacer_trace: bool = False) -> dict[str, Any]:
     """Run one spec and return its record (not written anywhere)."""
-    env = run_env(spec)
+    env = run_env(spec, pacer_trace)
     argv = spec.argv(binary)
     timeout = timeout_s if timeout_s is not None else spec.duration_s() + 60.0
     probe = LoadProbe()
@@ -513,6 +519,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-other-busy", type=float, default=0.10,
                     help="flag a run contended above this share of the machine used by others")
     ap.add_argument("--list", action="store_true", help="print the runs and exit")
+    ap.add_argument("--pacer-trace", action="store_true",
+                    help="also GODEBUG=gcpacertrace=1: each cycle's exact scan work, trigger "
+                         "and cons/mark in the records (its prints lengthen both STW pauses: "
+                         "keep such runs in their own --out directory)")
     ap.add_argument("--no-settle", action="store_true",
                     help="keep the flags' warm-up and length (see SETTLE_CYCLES)")
     args = ap.parse_args(argv)
@@ -535,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{go_version()}; {len(runs)} runs, {total_s / 60:.1f} min of run time", flush=True)
     failures = 0
     for i, spec in enumerate(runs, 1):
-        record = execute(spec, binary, args.max_other_busy)
+        record = execute(spec, binary, args.max_other_busy, pacer_trace=args.pacer_trace)
         path = write_record(record, args.out)
         ok = record["exit_code"] == 0 and record["program"] is not None
         failures += not ok

@@ -10,6 +10,10 @@ sizes in MB = bytes>>20, truncated) and extended with:
                Not to be confused with "forced", the "(forced)" suffix of runtime.GC().
     end_s      start_s plus the three clock phases: when the cycle finished
     line       the line itself
+    pacer      with GODEBUG=gcpacertrace=1: the cycle's end-of-cycle pacer line, parsed
+               (simcore.gctrace.parse_pacer_line: exact scan work, trigger, cons/mark);
+               pacer_line is the line. Go prints it during mark termination, before the
+               cycle's gctrace line. The pacer's other lines are skipped.
 
 Anything else on stderr is kept (other_lines), and a line that looks like gctrace
 ("gc N @...") but does not parse is listed in unparsed, so a format change cannot go
@@ -22,9 +26,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from simcore.gctrace import is_gc_forced_line, parse_gctrace_line
+from simcore.gctrace import PacerRecord, is_gc_forced_line, parse_gctrace_line, parse_pacer_line
 
 _LOOKS_LIKE_GCTRACE = re.compile(r"(?:^|\W)gc\s+\d+\s+@")
+# gcpacertrace's end-of-cycle line (the one parse_pacer_line reads) and its other lines.
+_LOOKS_LIKE_PACER_END = re.compile(r"pacer:\s+-?\d+% CPU")
+_PACER = "pacer:"
 
 
 @dataclass
@@ -39,11 +46,19 @@ def parse_stderr(text: str, keep_other: int = 200) -> ParsedTrace:
     """Every gctrace and "GC forced" line of text, in order (see the module docstring)."""
     out = ParsedTrace()
     pending_forced = False
+    pacer: tuple[PacerRecord, str] | None = None
     for no, raw in enumerate(text.splitlines(), 1):
         line = raw.rstrip("\r\n")
         if is_gc_forced_line(line):
             out.gc_forced_lines += 1
             pending_forced = True
+            continue
+        if _PACER in line:
+            if _LOOKS_LIKE_PACER_END.search(line):
+                try:
+                    pacer = (parse_pacer_line(line), line)
+                except ValueError:
+                    out.unparsed.append(line)
             continue
         if _LOOKS_LIKE_GCTRACE.search(line):
             try:
@@ -57,6 +72,9 @@ def parse_stderr(text: str, keep_other: int = 200) -> ParsedTrace:
             rec["end_s"] = rec["start_s"] + (
                 rec["stw1_clock_ms"] + rec["mark_clock_ms"] + rec["stw2_clock_ms"]) / 1000.0
             rec["line"] = line
+            if pacer is not None:
+                rec["pacer"], rec["pacer_line"] = pacer
+                pacer = None
             pending_forced = False
             out.records.append(rec)
             continue
