@@ -490,6 +490,10 @@ def _report(ns: argparse.Namespace) -> int:
         from clients.render_gctrace import gctrace_text
 
         sys.stdout.write(gctrace_text(result))
+    elif fmt == "gcpacertrace":
+        from clients.render_gctrace import gcpacertrace_text
+
+        sys.stdout.write(gcpacertrace_text(result))
     elif fmt in ("prom", "openmetrics"):
         from clients.render_prom import prometheus_text
 
@@ -730,11 +734,15 @@ def build_parser() -> argparse.ArgumentParser:
                  examples=["gosim report out/web-api/result.json",
                            "gosim report out/web-api/result.json --out out/again",
                            "gosim report result.pb --format gctrace",
+                           "gosim report result.json --format gcpacertrace",
                            "gosim report result.json --format prom > metrics.prom"])
     p.add_argument("result", metavar="RESULT_FILE", help="the saved result (.json or .pb)")
     p.add_argument("--format", default="text",
-                   choices=["text", "gctrace", "prom", "openmetrics", "trace", "workload"],
-                   help="what to print (default text: the summary and histograms)")
+                   choices=["text", "gctrace", "gcpacertrace", "prom", "openmetrics", "trace",
+                            "workload"],
+                   help="what to print (default text: the summary and histograms; "
+                        "gcpacertrace: the gctrace lines with the pacer's end-of-cycle lines, "
+                        "as GODEBUG=gctrace=1,gcpacertrace=1 prints them)")
     _add_output(p, progress=False)
 
     p = _command(sub, "submit", _submit, help="submit a workload file as a job to a server",

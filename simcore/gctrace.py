@@ -49,12 +49,17 @@ lines (the assist ratio at mark start, "sweep done") are not needed and are reje
 
 from __future__ import annotations
 
+import math
 import re
+from decimal import Decimal
 from typing import TypedDict
 
 # runtime/proc.go forcegchelper: printed (under gctrace) before a time-triggered cycle.
 GC_FORCED_LINE = "GC forced"
 
+# runtime/mgcpacer.go gcGoalUtilization (= gcBackgroundUtilization): endCycle prints it as
+# the expected CPU share.
+GC_GOAL_UTILIZATION = 0.25
 # runtime/mgc.go gcMarkTermination: heap sizes are printed as bytes>>20 ("MB").
 _MB_SHIFT = 20
 # runtime/mgc.go fmtNSAsMS: from 10e6 ns on, durations print as whole milliseconds.
@@ -195,6 +200,52 @@ _PACER_RE = re.compile(
     r"in (?P<t>\d+) B -> (?P<l>\d+) B \(\S*goal (?P<d>-?\d+), "
     r"cons/mark (?P<c>[-+0-9.eEinfINFaN]+)\)\s*$"
 )
+
+
+def go_print_float(x: float) -> str:
+    """A float64 as runtime.print writes it in go1.27 (print.go printfloat64:
+    strconv.AppendFloat(v, 'g', -1, 64)): the shortest digits that read back as x, in %e
+    form (at least two exponent digits) when the exponent is below -4 or at least 6."""
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "+Inf" if x > 0 else "-Inf"
+    if x == 0:
+        return "-0" if math.copysign(1.0, x) < 0 else "0"
+    # repr is the shortest round-tripping form too; take its digits and exponent.
+    sign, digit_tuple, exponent = Decimal(repr(x)).as_tuple()
+    assert isinstance(exponent, int)
+    digits = "".join(map(str, digit_tuple)).lstrip("0")
+    trimmed = digits.rstrip("0")
+    exponent += len(digits) - len(trimmed)
+    digits = trimmed
+    nd = len(digits)
+    dp = nd + exponent  # the decimal point's position in digits
+    neg = "-" if sign else ""
+    e = dp - 1
+    if e < -4 or e >= 6:
+        mant = digits[0] + ("." + digits[1:] if nd > 1 else "")
+        return f"{neg}{mant}e{'-' if e < 0 else '+'}{abs(e):02d}"
+    if dp <= 0:
+        return f"{neg}0.{'0' * -dp}{digits}"
+    if dp >= nd:
+        return f"{neg}{digits}{'0' * (dp - nd)}"
+    return f"{neg}{digits[:dp]}.{digits[dp:]}"
+
+
+def format_pacer_line(*, utilization: float, heap_scan_work_bytes: int,
+                      stack_scan_work_bytes: int, globals_scan_work_bytes: int,
+                      expected_scan_work_bytes: int, triggered_bytes: int,
+                      heap_live_bytes: int, last_heap_goal_bytes: int,
+                      cons_mark: float) -> str:
+    """gcpacertrace's end-of-cycle line as endCycle (mgcpacer.go) prints it in go1.27 (see
+    the module docstring); utilization is a fraction (0.25 = 25 %), cons_mark the estimate
+    before this cycle's update."""
+    return (f"pacer: {int(utilization * 100)}% CPU ({int(GC_GOAL_UTILIZATION * 100)} exp.) for "
+            f"{heap_scan_work_bytes}+{stack_scan_work_bytes}+{globals_scan_work_bytes} B work "
+            f"({expected_scan_work_bytes} B exp.) in {triggered_bytes} B -> {heap_live_bytes} "
+            f"B (\u2206goal {heap_live_bytes - last_heap_goal_bytes}, cons/mark "
+            f"{go_print_float(cons_mark)})")
 
 
 def parse_pacer_line(line: str) -> PacerRecord:

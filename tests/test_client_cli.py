@@ -226,6 +226,16 @@ def test_report(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert code == 0 and "request latency" in out
     code, out, _ = gosim(capsys, "report", str(saved), "--format", "gctrace")
     assert code == 0 and out.startswith("gc 1 @")
+    gctrace = out
+    code, out, _ = gosim(capsys, "report", str(saved), "--format", "gcpacertrace")
+    assert code == 0 and out == gctrace  # one cycle in 2 s: the first has no pacer line
+    paced = tmp_path / "paced.json"
+    assert gosim(capsys, "run", WEB, "--duration", "4s", "-q", "--save", str(paced))[0] == 0
+    code, out, _ = gosim(capsys, "report", str(paced), "--format", "gcpacertrace")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("gc 1 @") and lines[1].startswith("pacer: ")
+    assert "".join(ln + "\n" for ln in lines if not ln.startswith("pacer:")) == \
+        gosim(capsys, "report", str(paced), "--format", "gctrace")[1]
     code, out, _ = gosim(capsys, "report", str(saved), "--format", "prom")
     assert code == 0 and "# TYPE go_gc_duration_seconds summary" in out
     code, out, _ = gosim(capsys, "report", str(saved), "--format", "openmetrics")

@@ -13,6 +13,8 @@ from simcore.gctrace import (
     GC_FORCED_LINE,
     fmt_ns_as_ms,
     format_gctrace_line,
+    format_pacer_line,
+    go_print_float,
     is_gc_forced_line,
     parse_gctrace_line,
     parse_pacer_line,
@@ -358,3 +360,48 @@ def test_parse_pacer_line_old_float_format_and_prefix() -> None:
 def test_parse_pacer_line_rejects(line: str) -> None:
     with pytest.raises(ValueError):
         parse_pacer_line(line)
+
+
+# What println(x) printed for each x with go1.27.3 (runtime.print: strconv 'g', shortest).
+GO_PRINTED_FLOATS = [
+    (0.05211677287841716, "0.05211677287841716"), (0.0, "0"), (1.0, "1"), (100.0, "100"),
+    (1e-05, "1e-05"), (1234567.0, "1.234567e+06"), (123456.0, "123456"),
+    (-2.5e-07, "-2.5e-07"), (0.0001, "0.0001"), (12.5, "12.5"), (float("inf"), "+Inf"),
+    (1e21, "1e+21"), (999999.5, "999999.5"), (1e6, "1e+06"), (5e-324, "5e-324"),
+    (1.7976931348623157e308, "1.7976931348623157e+308"),
+]
+
+
+@pytest.mark.parametrize(("x", "text"), GO_PRINTED_FLOATS)
+def test_go_print_float_matches_go(x: float, text: str) -> None:
+    assert go_print_float(x) == text
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_go_print_float_reads_back(x: float) -> None:
+    assert float(go_print_float(x)) == x
+
+
+def test_format_pacer_line_reproduces_a_real_line() -> None:
+    line = ("pacer: 27% CPU (25 exp.) for 5614064+7016+166538 B work (3582586 B exp.) in "
+            "8954464 B -> 9478752 B (\u2206goal -28354, cons/mark 0.05211677287841716)")
+    assert format_pacer_line(
+        utilization=0.2712, heap_scan_work_bytes=5614064, stack_scan_work_bytes=7016,
+        globals_scan_work_bytes=166538, expected_scan_work_bytes=3582586,
+        triggered_bytes=8954464, heap_live_bytes=9478752, last_heap_goal_bytes=9478752 + 28354,
+        cons_mark=0.05211677287841716) == line
+
+
+@given(work=st.tuples(*[st.integers(min_value=0, max_value=1 << 42)] * 6),
+       util=st.floats(min_value=0.0, max_value=1.0), cm=st.floats(min_value=0, max_value=1e3))
+def test_format_parse_pacer_round_trip(work: tuple[int, ...], util: float, cm: float) -> None:
+    h, s, g, e, t, live = work
+    goal = t + live // 2
+    p = parse_pacer_line(format_pacer_line(
+        utilization=util, heap_scan_work_bytes=h, stack_scan_work_bytes=s,
+        globals_scan_work_bytes=g, expected_scan_work_bytes=e, triggered_bytes=t,
+        heap_live_bytes=live, last_heap_goal_bytes=goal, cons_mark=cm))
+    assert (p["heap_scan_work_bytes"], p["stack_scan_work_bytes"], p["globals_scan_work_bytes"],
+            p["expected_scan_work_bytes"], p["triggered_bytes"], p["heap_live_bytes"]) == work
+    assert p["delta_goal_bytes"] == live - goal and p["cons_mark"] == cm
+    assert p["utilization_percent"] == int(util * 100)

@@ -5,6 +5,7 @@ low rates, or an idle service) so the module runs in seconds."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import math
 import struct
@@ -20,12 +21,12 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families
 
 from clients.plots import plot_heap, plot_latency, plot_pauses, write_all_plots
-from clients.render_gctrace import gctrace_text
+from clients.render_gctrace import gcpacertrace_text, gctrace_text
 from clients.render_prom import cycle_pauses_ns, gc_duration_quantiles, prometheus_text
 from clients.trace_export import GC_TID, tid_for_track, trace_json, write_trace
 from simcore import simulate
 from simcore.config import SimConfig
-from simcore.gctrace import parse_gctrace_line
+from simcore.gctrace import parse_gctrace_line, parse_pacer_line
 from simcore.presets import web_api
 from simcore.results import Histogram, Result, SpanKind, TriggerKind
 
@@ -95,6 +96,58 @@ def test_gctrace_forced_line_precedes_time_triggered_cycles(idle: Result) -> Non
 
 def test_gctrace_text_without_cycles_is_empty(busy: Result) -> None:
     assert gctrace_text(dataclasses.replace(busy, cycles=())) == ""
+
+
+def test_gcpacertrace_adds_the_end_of_cycle_line_before_each_gctrace_line(
+        busy: Result) -> None:
+    text = gcpacertrace_text(busy)
+    lines = text.splitlines()
+    # Without the pacer lines it is the gctrace output.
+    assert "".join(ln + "\n" for ln in lines if not ln.startswith("pacer: ")) == \
+        gctrace_text(busy)
+    cycles = busy.cycles
+    assert len(cycles) >= 3
+    assert lines[0] == cycles[0].gctrace  # the first cycle ran with the warm start's figures
+    for prev, cyc in itertools.pairwise(cycles):
+        i = lines.index(cyc.gctrace)
+        p = parse_pacer_line(lines[i - 1])
+        assert p["heap_scan_work_bytes"] == cyc.heap_scan_work_bytes
+        assert p["stack_scan_work_bytes"] == cyc.stacks_bytes
+        assert p["globals_scan_work_bytes"] == cyc.globals_bytes
+        assert p["expected_scan_work_bytes"] == (prev.heap_scan_work_bytes + prev.stacks_bytes
+                                                 + prev.globals_bytes)
+        assert p["triggered_bytes"] == cyc.heap_start_bytes
+        assert p["heap_live_bytes"] == cyc.heap_end_bytes
+        assert p["delta_goal_bytes"] == cyc.heap_end_bytes - cyc.heap_goal_bytes
+        assert p["cons_mark"] == prev.cons_mark  # printed in full: it reads back exactly
+        assert p["utilization_percent"] >= 25 and p["goal_utilization_percent"] == 25
+
+
+def test_gcpacertrace_after_a_gc_forced_line_and_parsed_like_a_real_log(idle: Result) -> None:
+    from validation.trace import parse_stderr
+
+    # The idle program allocates nothing during its marks (heapLive at the end = at the
+    # start: no pacer line, as in Go); give the second cycle 64 KiB allocated during it.
+    c1, c2 = idle.cycles
+    assert c2.heap_end_bytes <= c2.heap_start_bytes
+    assert gcpacertrace_text(idle) == gctrace_text(idle)
+    c2 = dataclasses.replace(c2, heap_end_bytes=c2.heap_start_bytes + 64 * 1024)
+    lines = gcpacertrace_text(dataclasses.replace(idle, cycles=(c1, c2))).splitlines()
+    # the second periodic cycle: "GC forced", its pacer line, its gctrace line
+    assert lines[0] == "GC forced" and lines[2] == "GC forced"
+    assert lines[3].startswith("pacer: ") and lines[4] == c2.gctrace.split("\n")[1]
+    t = parse_stderr("\n".join(lines))
+    assert [r["periodic"] for r in t.records] == [True, True]
+    assert "pacer" not in t.records[0] and t.records[1]["pacer_line"] == lines[3]
+    assert t.unparsed == [] and t.other_lines == []
+
+
+def test_gcpacertrace_skips_a_cycle_that_measured_nothing(busy: Result) -> None:
+    # Go's endCycle returns before printing when heapLive <= triggered.
+    c = busy.cycles
+    flat = dataclasses.replace(c[1], heap_end_bytes=c[1].heap_start_bytes)
+    lines = gcpacertrace_text(dataclasses.replace(busy, cycles=(c[0], flat))).splitlines()
+    assert lines == [c[0].gctrace, flat.gctrace]
 
 
 # --- Prometheus / OpenMetrics -------------------------------------------------------------
