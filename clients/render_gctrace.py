@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from simcore.gctrace import GC_GOAL_UTILIZATION, format_pacer_line
+from simcore.gctrace import format_pacer_line
+from simcore.pacer import GC_BACKGROUND_UTILIZATION
 from simcore.results import CycleRecord, Result
 
 
@@ -46,7 +47,9 @@ def pacer_line(cycle: CycleRecord, previous: CycleRecord | None) -> str | None:
     if previous is None or cycle.heap_end_bytes <= cycle.heap_start_bytes:
         return None
     assist_ns = (cycle.mark_clock_ns + cycle.stop_ns_mark_term) * cycle.gomaxprocs
-    utilization = GC_GOAL_UTILIZATION + (cycle.assist_cpu_ns / assist_ns if assist_ns else 0.0)
+    # endCycle: the background workers' share as planned, plus the assists' over the mark
+    utilization = GC_BACKGROUND_UTILIZATION + (cycle.assist_cpu_ns / assist_ns
+                                               if assist_ns else 0.0)
     return format_pacer_line(
         utilization=utilization, heap_scan_work_bytes=cycle.heap_scan_work_bytes,
         stack_scan_work_bytes=cycle.stacks_bytes, globals_scan_work_bytes=cycle.globals_bytes,

@@ -54,12 +54,11 @@ import re
 from decimal import Decimal
 from typing import TypedDict
 
+from simcore.pacer import GC_GOAL_UTILIZATION
+
 # runtime/proc.go forcegchelper: printed (under gctrace) before a time-triggered cycle.
 GC_FORCED_LINE = "GC forced"
 
-# runtime/mgcpacer.go gcGoalUtilization (= gcBackgroundUtilization): endCycle prints it as
-# the expected CPU share.
-GC_GOAL_UTILIZATION = 0.25
 # runtime/mgc.go gcMarkTermination: heap sizes are printed as bytes>>20 ("MB").
 _MB_SHIFT = 20
 # runtime/mgc.go fmtNSAsMS: from 10e6 ns on, durations print as whole milliseconds.
@@ -240,7 +239,7 @@ def format_pacer_line(*, utilization: float, heap_scan_work_bytes: int,
                       cons_mark: float) -> str:
     """gcpacertrace's end-of-cycle line as endCycle (mgcpacer.go) prints it in go1.27 (see
     the module docstring); utilization is a fraction (0.25 = 25 %), cons_mark the estimate
-    before this cycle's update."""
+    before this cycle's update. The expected share printed is gcGoalUtilization."""
     return (f"pacer: {int(utilization * 100)}% CPU ({int(GC_GOAL_UTILIZATION * 100)} exp.) for "
             f"{heap_scan_work_bytes}+{stack_scan_work_bytes}+{globals_scan_work_bytes} B work "
             f"({expected_scan_work_bytes} B exp.) in {triggered_bytes} B -> {heap_live_bytes} "
