@@ -192,12 +192,16 @@ def test_parse_stderr_pacer_edge_cases() -> None:
         "pacer: sweep done at heap size 2MB; allocated 0MB during sweep; swept 1 pages",
         gc,
         "pacer: 25% CPU (25 exp.) for garbage",
+        end,
+        "gc 3 @2.000s 1%: garbled",  # its pacer line is not given to the next cycle
+        gc.replace("gc 2 @1.000s", "gc 4 @3.000s"),
         end,  # the program ended before this cycle's gctrace line: dropped
     ]))
-    assert len(t.records) == 1 and t.records[0]["pacer_line"] == end
+    assert len(t.records) == 2 and t.records[0]["pacer_line"] == end
     assert t.records[0]["pacer"]["cons_mark"] == 0.5
     assert t.records[0]["pacer"]["delta_goal_bytes"] == -7
-    assert t.unparsed == ["pacer: 25% CPU (25 exp.) for garbage"]
+    assert t.records[1]["cycle"] == 4 and "pacer" not in t.records[1]
+    assert t.unparsed == ["pacer: 25% CPU (25 exp.) for garbage", "gc 3 @2.000s 1%: garbled"]
     assert t.other_lines == []
 
 

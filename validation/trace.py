@@ -65,6 +65,7 @@ def parse_stderr(text: str, keep_other: int = 200) -> ParsedTrace:
                 rec: dict[str, Any] = dict(parse_gctrace_line(line))
             except ValueError:
                 out.unparsed.append(line)
+                pacer = None  # it belonged to this cycle
                 continue
             rec["index"] = len(out.records)
             rec["line_no"] = no
