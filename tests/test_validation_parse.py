@@ -42,7 +42,7 @@ from validation.summary import (  # noqa: E402
     nearest_rank,
     summarize,
 )
-from validation.trace import last_json_line, parse_stderr  # noqa: E402
+from validation.trace import last_json_line, pacer_traced, parse_stderr  # noqa: E402
 
 TESTDATA = ROOT / "validation" / "testdata"
 CAPTURES = ("steady-p1-gogc100", "server-p2-gogc100-lim", "idle-p1-gogc100-250s",
@@ -211,6 +211,27 @@ def test_run_env_pacer_trace() -> None:
     env = runner.run_env(spec, pacer_trace=True)
     assert env["GODEBUG"] == "gctrace=1,gcpacertrace=1"
     assert (env["GOGC"], env["GOMAXPROCS"], env["GOMEMLIMIT"]) == ("off", "2", str(64 * MIB))
+
+
+def test_pacer_traced_runs_give_no_pause_figures() -> None:
+    from validation import calibrate_costs, compare
+
+    rec = load_capture("steady-p2-gogc100-pacer")
+    plain = {**rec, "env": {**rec["env"], "GODEBUG": "gctrace=1"}}
+    assert pacer_traced(rec) and not pacer_traced(plain)
+    assert not pacer_traced(load_capture("steady-p1-gogc100"))
+    assert pacer_traced({"env": {"GODEBUG": "madvdontneed=1, gcpacertrace=1"}})
+    # the pauses include the pacer's printing: not compared ...
+    fig = compare.measured_figures(rec)
+    assert fig["pause_p50_s"] is None and fig["pause_p99_s"] is None
+    assert fig["cycles_per_s"] == compare.measured_figures(plain)["cycles_per_s"]
+    assert compare.measured_figures(plain)["pause_p50_s"] is not None
+    # ... and not fitted
+    g = calibrate_costs.group_data("k", [rec])
+    assert g.stw1_s is None and g.stw2_s is None and g.stopping_p50_s is None
+    assert g.mark_cpu_wall_s is not None
+    g_plain = calibrate_costs.group_data("k", [plain])
+    assert g_plain.stw1_s is not None and g_plain.stw2_s is not None
 
 
 def test_last_json_line() -> None:

@@ -83,6 +83,7 @@ if __package__ in (None, ""):
 from simcore.config import CostModel
 from validation import compare
 from validation.summary import bucket_quantile
+from validation.trace import pacer_traced
 
 MIN_CYCLES = 3
 MS = 1e-3
@@ -159,14 +160,17 @@ def group_data(key: str, runs: list[dict[str, Any]]) -> GroupData:
             compute, wake = 0.0, 0.0
         duty = (sum((c["stw1_clock_ms"] + c["mark_clock_ms"] + c["stw2_clock_ms"]) * MS
                     for c in cyc) / win) if win else None
+        # A --pacer-trace run's pauses include the pacer's printing: not fitted.
+        stw_cyc = [] if pacer_traced(r) else cyc
         per.append(dict(
             cycles=len(cyc),
             availability=compare.availability(r),
             mark=_median([mark_cpu_s(c) for c in cyc]),
             clock=_median([c["mark_clock_ms"] * MS for c in cyc]),
-            stw1=_median([c["stw1_clock_ms"] * MS for c in cyc]),
-            stw2=_median([c["stw2_clock_ms"] * MS for c in cyc]),
-            stop=_hist_quantile(r, "/sched/pauses/stopping/gc:seconds", 0.5),
+            stw1=_median([c["stw1_clock_ms"] * MS for c in stw_cyc]),
+            stw2=_median([c["stw2_clock_ms"] * MS for c in stw_cyc]),
+            stop=(None if pacer_traced(r)
+                  else _hist_quantile(r, "/sched/pauses/stopping/gc:seconds", 0.5)),
             user=(float(d["/cpu/classes/user:cpu-seconds"]) / win
                   if win and "/cpu/classes/user:cpu-seconds" in d else None),
             objs=(float(d["/gc/heap/allocs:objects"]) / win

@@ -18,7 +18,9 @@ or --cost FILE.json), and compared on:
                     gctrace's MB
     peak heap       peak /memory/classes/heap/objects:bytes      (reported, no target)
     GC CPU          (gc - idle mark) / total CPU over the window +-3 pp (absolute)
-    pause p50, p99  /sched/pauses/total/gc:seconds (window)      (reported, no target)
+    pause p50, p99  /sched/pauses/total/gc:seconds (window)      (reported, no target;
+                    n/a for runs made with --pacer-trace, whose pauses include the
+                    pacer's printing)
     forced cycles   count of two-minute ("GC forced") cycles and same count, each gap
                     their spacing (from the previous cycle's     within +-FORCED_GAP_TOL_S
                     end, which is what the timer measures)
@@ -74,6 +76,7 @@ STALE_COMPILED = use_current_sources(strict=False)
 from simcore.config import Compute, CostModel, Distribution, SimConfig, Step  # noqa: E402
 from validation import workloads  # noqa: E402
 from validation.summary import median_summary, nearest_rank, summarize  # noqa: E402
+from validation.trace import pacer_traced  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -193,6 +196,7 @@ def measured_figures(run: dict[str, Any]) -> dict[str, Any]:
         starts = []
     pm = (s.get("pause_quantiles_s") or {}).get("metrics") or (
         s.get("pause_quantiles_s") or {}).get("gctrace") or {}
+    paced = pacer_traced(run)  # its pauses include the pacer's printing: n/a
     out = {
         "cycles_per_s": _rate_from_starts(starts) or (s["gc_cycles_per_s"] or None),
         "cycles_per_s_count": s["gc_cycles_per_s"],
@@ -202,8 +206,8 @@ def measured_figures(run: dict[str, Any]) -> dict[str, Any]:
         "peak_heap_bytes": s.get("peak_heap_bytes"),
         "gc_cpu": s.get("gc_cpu_fraction"),
         "gc_cpu_gctrace": s.get("gc_cpu_fraction_gctrace"),
-        "pause_p50_s": pm.get("p50") if pm.get("count") else None,
-        "pause_p99_s": pm.get("p99") if pm.get("count") else None,
+        "pause_p50_s": pm.get("p50") if pm.get("count") and not paced else None,
+        "pause_p99_s": pm.get("p99") if pm.get("count") and not paced else None,
         "forced_cycles": s.get("forced_periodic_cycles", 0),
         # the two-minute timer runs from the previous cycle's end (validation.summary)
         "forced_gaps_s": s.get("forced_gaps_from_end_s", []),

@@ -84,6 +84,14 @@ def parse_stderr(text: str, keep_other: int = 200) -> ParsedTrace:
     return out
 
 
+def pacer_traced(run: dict[str, Any]) -> bool:
+    """Whether a run record was made with GODEBUG=gcpacertrace=1 (runner --pacer-trace): its
+    pauses are longer by the pacer's printing, which Go does inside both of them, so they
+    are not compared or fitted."""
+    godebug = str((run.get("env") or {}).get("GODEBUG", ""))
+    return any(opt.strip() == "gcpacertrace=1" for opt in godebug.split(","))
+
+
 def last_json_line(stdout: str) -> dict[str, Any] | None:
     """The program's report: the last stdout line that is a JSON object."""
     import json
