@@ -83,6 +83,7 @@ from simcore.config import (
 from simcore.gctrace import (
     PacerRecord,
     is_gc_forced_line,
+    looks_like_gctrace_line,
     parse_gctrace_line,
     parse_pacer_line,
 )
@@ -145,6 +146,8 @@ def parse_log(text: str) -> list[dict[str, Any]]:
         try:
             rec: dict[str, Any] = dict(parse_gctrace_line(line))
         except ValueError:
+            if looks_like_gctrace_line(line):
+                pacer = None  # a garbled cycle: its pacer line is not the next one's
             continue
         rec["periodic"] = pending
         pending = False

@@ -264,6 +264,22 @@ def parse_pacer_line(line: str) -> PacerRecord:
         delta_goal_bytes=int(g("d")), cons_mark=float(g("c")))
 
 
+# What a gctrace line starts with ("gc N @"), and gcpacertrace's end-of-cycle line.
+_LOOKS_LIKE_GCTRACE_RE = re.compile(r"(?:^|\W)gc\s+\d+\s+@")
+_LOOKS_LIKE_PACER_END_RE = re.compile(r"pacer:\s+-?\d+% CPU")
+
+
+def looks_like_gctrace_line(line: str) -> bool:
+    """Whether line is meant as a gctrace line ("gc N @..."), parseable or not."""
+    return _LOOKS_LIKE_GCTRACE_RE.search(line) is not None
+
+
+def looks_like_pacer_line(line: str) -> bool:
+    """Whether line is meant as gcpacertrace's end-of-cycle line, parseable or not (the
+    pacer's other lines are not)."""
+    return _LOOKS_LIKE_PACER_END_RE.search(line) is not None
+
+
 def is_gc_forced_line(line: str) -> bool:
     """Whether line is forcegchelper's "GC forced" line."""
     return line.strip() == GC_FORCED_LINE

@@ -81,6 +81,14 @@ def test_parse_log_keeps_the_pacer_line_of_a_runner_result_file() -> None:
                           for r, ln in zip(recs, [None, *ends], strict=True)]}
     again = cal.parse_log(json.dumps(record))
     assert [r.get("pacer") for r in again] == [r.get("pacer") for r in recs]
+    # A garbled gctrace line keeps its pacer line: a next cycle without a pacer line of its
+    # own (as when Go measured nothing) gets none.
+    lines = [ln for ln in text.splitlines() if ln != ends[5]]  # cycle 7's
+    i = lines.index(recs[5]["line"])
+    garbled = cal.parse_log("\n".join([*lines[:i], "gc 6 @0.9s 1%: garbled", *lines[i + 1:]]))
+    assert [r["cycle"] for r in garbled] == [r["cycle"] for r in recs if r["cycle"] != 6]
+    assert garbled[5]["cycle"] == 7 and "pacer" not in garbled[5]
+    assert garbled[6]["pacer"] == recs[7]["pacer"]
 
 
 def _without_pacer_lines(text: str) -> str:

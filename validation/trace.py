@@ -22,15 +22,19 @@ unnoticed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from simcore.gctrace import PacerRecord, is_gc_forced_line, parse_gctrace_line, parse_pacer_line
+from simcore.gctrace import (
+    PacerRecord,
+    is_gc_forced_line,
+    looks_like_gctrace_line,
+    looks_like_pacer_line,
+    parse_gctrace_line,
+    parse_pacer_line,
+)
 
-_LOOKS_LIKE_GCTRACE = re.compile(r"(?:^|\W)gc\s+\d+\s+@")
-# gcpacertrace's end-of-cycle line (the one parse_pacer_line reads) and its other lines.
-_LOOKS_LIKE_PACER_END = re.compile(r"pacer:\s+-?\d+% CPU")
+# gcpacertrace's lines all start so (only the end-of-cycle one is kept).
 _PACER = "pacer:"
 
 
@@ -54,13 +58,13 @@ def parse_stderr(text: str, keep_other: int = 200) -> ParsedTrace:
             pending_forced = True
             continue
         if _PACER in line:
-            if _LOOKS_LIKE_PACER_END.search(line):
+            if looks_like_pacer_line(line):
                 try:
                     pacer = (parse_pacer_line(line), line)
                 except ValueError:
                     out.unparsed.append(line)
             continue
-        if _LOOKS_LIKE_GCTRACE.search(line):
+        if looks_like_gctrace_line(line):
             try:
                 rec: dict[str, Any] = dict(parse_gctrace_line(line))
             except ValueError:
