@@ -155,7 +155,7 @@ class _Run:
         heap.mapped = -(-in_use // HEAP_ARENA_GROW_BYTES) * HEAP_ARENA_GROW_BYTES
         heap.free = heap.mapped - in_use
         heap.note_peak()
-        heap.alloc_at_sweep = heap.total_alloc
+        heap.alloc_at_mark = heap.total_alloc
         coll.dense_scan_bytes = large_scan_bytes(b)
         coll.warm_start(nbytes, scan, self._cons_mark_estimate(), self._build_cons_mark(elem))
 

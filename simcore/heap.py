@@ -18,7 +18,9 @@ in those spans (stranded) until refills reuse them, which they do before taking 
 as mcentral hands out its partially used spans first. Go counts such slots as neither
 objects nor free pages, so just after a cycle the memory-limit goal is lower by them.
 How much garbage a sweep strands depends on where it was allocated: what filled a stranded
-span's holes shares that span with its survivor, so all of its garbage is stranded again;
+span's holes shares that span with its survivor, so all of its garbage is stranded again
+(by the sweep that frees it: objects allocated during a mark are black and die a cycle
+later, so a mark's refills count with the next cycle's);
 what went into fresh spans is stranded only where a span also took a survivor
 (strand_fresh, from the workload's allocation pattern). So the stranded share grows over
 the first cycles after a heap is built (the twin's leak: 0.45, 0.72, 0.87, 0.94, then 0.9-1).
@@ -99,13 +101,15 @@ class Heap:
     """
 
     __slots__ = (
-        "alloc_at_sweep",
+        "alloc_at_mark",
         "alloc_during_mark",
+        "alloc_window",
         "cost",
         "free",
         "globals",
         "grow_events",
         "hole_fill",
+        "hole_fill_window",
         "in_use",
         "live",
         "live_scan",
@@ -161,10 +165,17 @@ class Heap:
         # before new spans are taken (Machine.alloc). Go counts them as neither heap objects
         # nor free pages, so they lower the memory-limit goal until refilled.
         self.stranded = 0
-        # Bytes allocated into stranded slots since the last sweep (Machine.alloc), and
-        # total_alloc at the last sweep (sweep): the garbage among them is stranded again.
+        # The garbage among what refilled stranded slots is stranded again, by the sweep
+        # that frees it: the one after the next mark start (what is allocated during a mark
+        # is black and dies a cycle later). hole_fill: bytes allocated into stranded slots
+        # since the last mark start (Machine.alloc); mark_start moves it to
+        # hole_fill_window, the fills between the last two mark starts, which sweep uses.
+        # alloc_window: bytes allocated between the last two mark starts, and alloc_at_mark
+        # total_alloc at the last one (mark_start; the engine sets it after a build).
         self.hole_fill = 0
-        self.alloc_at_sweep = 0
+        self.hole_fill_window = 0
+        self.alloc_window = 0
+        self.alloc_at_mark = 0
         # strand_share: the share of swept garbage (bytes) in span classes where survivors
         # of another step are allocated too; strand_fresh: the share of that garbage which
         # stays stranded when it was allocated into fresh spans. Both set by the engine from
@@ -252,6 +263,10 @@ class Heap:
         self.expire(now_ns)
         self.marking = True
         self.alloc_during_mark = 0
+        self.hole_fill_window = self.hole_fill
+        self.hole_fill = 0
+        self.alloc_window = self.total_alloc - self.alloc_at_mark
+        self.alloc_at_mark = self.total_alloc
         return self.live, self.live_scan
 
     def mark_done(self, live_at_start: int) -> int:
@@ -265,8 +280,9 @@ class Heap:
         Sweeping is concurrent in Go; here its result is applied at once and its CPU cost
         is paid by refills (CostModel.sweep_ns_per_span). Spans emptied return their pages
         to heapFree; garbage stays in spans that keep a live object (stranded): the garbage
-        among what refilled stranded slots since the last sweep (at the share of everything
-        allocated since then that died), and strand_fresh of the rest of the strand_share.
+        among what refilled stranded slots between the last two mark starts (at the share
+        of everything allocated between them that died: what this sweep frees was allocated
+        then), and strand_fresh of the rest of the strand_share.
         Objects are counted freed at the mean object size.
         """
         alloc = self.total_alloc - self.total_free
@@ -279,13 +295,12 @@ class Heap:
         dense = int(marked_bytes * (1.0 + SPAN_SLACK_FRACTION))
         mixed = int(freed * self.strand_share)  # garbage of classes that mix in survivors
         again = 0
-        since = self.total_alloc - self.alloc_at_sweep
-        if self.hole_fill and since > 0:
-            again = min(mixed, int(self.hole_fill * min(1.0, freed / since)))
+        since = self.alloc_window  # what this sweep's garbage was allocated among
+        if self.hole_fill_window and since > 0:
+            again = min(mixed, int(self.hole_fill_window * min(1.0, freed / since)))
         fresh = mixed - again
         stranded = self.stranded + again + int(fresh * self.strand_fresh)
-        self.hole_fill = 0
-        self.alloc_at_sweep = self.total_alloc
+        self.hole_fill_window = 0
         target = -(-(dense + stranded) // PAGE_BYTES) * PAGE_BYTES
         spans = self.in_use // PAGE_BYTES  # one span per page: most small spans are one page
         pages = 0

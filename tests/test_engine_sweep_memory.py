@@ -164,17 +164,42 @@ def test_garbage_that_refilled_stranded_slots_is_stranded_again() -> None:
     h = heap_before_sweep(1.0, 0.5, mapped=64 * MIB)
     h.sweep(10 * MIB)  # 20 MiB of garbage, all in fresh spans: half of it stranded
     assert h.stranded == 10 * MIB
-    # The next cycle allocates 16 MiB: the 10 MiB of stranded slots first, then 6 MiB of
-    # fresh spans; then 12 MiB of all that dies (3/4 of each part).
+    # The next cycle allocates 16 MiB before its mark starts: the 10 MiB of stranded slots
+    # first, then 6 MiB of fresh spans; then 12 MiB of all that dies (3/4 of each part).
     h.stranded = 0
     h.hole_fill = 10 * MIB
     h.total_alloc += 16 * MIB
     h.in_use += 6 * MIB
+    h.mark_start(0)
+    assert h.hole_fill == 0 and h.hole_fill_window == 10 * MIB
+    assert h.alloc_window == 46 * MIB  # since the heap was created: both cycles' allocation
+    h.alloc_window = 16 * MIB  # as if the first cycle's mark had started at 30 MiB
     h.sweep(14 * MIB)
     # What refilled the slots died next to a survivor again: 7.5 MiB; of the rest, 4.5
     # MiB, half.
     assert h.stranded == int(7.5 * MIB) + int(4.5 * MIB * 0.5)
-    assert h.hole_fill == 0 and h.alloc_at_sweep == h.total_alloc
+    assert h.hole_fill_window == 0
+
+
+def test_a_marks_refills_are_stranded_again_by_the_next_cycles_sweep() -> None:
+    # Objects allocated during a mark are black: they survive that cycle's sweep and die
+    # in the next one, so the stranded slots they refilled count with the next cycle.
+    h = heap_before_sweep(1.0, 0.0, mapped=64 * MIB)
+    h.mark_start(0)  # 30 MiB allocated before this mark
+    h.stranded = 0
+    h.hole_fill = 2 * MIB  # during the mark: 2 MiB into stranded slots, all kept black
+    h.total_alloc += 2 * MIB
+    h.sweep(12 * MIB)  # 10 MiB live at the start + the 2 MiB black
+    assert h.stranded == 0  # nothing refilled before the mark: nothing stranded again
+    # The next cycle: 8 MiB more into stranded slots before its mark; then everything
+    # allocated in between, the black 2 MiB included, dies but a quarter.
+    h.hole_fill += 8 * MIB
+    h.total_alloc += 8 * MIB
+    h.in_use += 10 * MIB  # the slots refilled (the test set none stranded, for simplicity)
+    h.mark_start(0)
+    assert h.hole_fill_window == 10 * MIB and h.alloc_window == 10 * MIB
+    h.sweep(h.total_alloc - h.total_free - int(7.5 * MIB))
+    assert h.stranded == int(7.5 * MIB)  # the mark's refills are stranded again too
 
 
 def test_the_stranded_share_grows_over_the_first_cycles() -> None:
@@ -223,8 +248,10 @@ def tight(**kw: object) -> SimConfig:
 def test_the_memory_limit_goal_dips_after_each_cycle_and_recovers() -> None:
     res = simulate(tight())
     ts = res.series
-    cyc = res.cycles[:10]
-    assert len(cyc) == 10
+    # The first six cycles: later ones start before the slots are refilled (the cascade
+    # of docs/fidelity.md), at a goal that has not recovered, as the twin's do.
+    assert len(res.cycles) >= 10
+    cyc = res.cycles[:6]
     dips = []
     for c in cyc:
         end = c.start_ns + c.stw_sweep_term_clock_ns + c.mark_clock_ns + c.stw_mark_term_clock_ns
@@ -234,7 +261,7 @@ def test_the_memory_limit_goal_dips_after_each_cycle_and_recovers() -> None:
             dips.append(c.heap_goal_bytes - after[0])
     # The sweep has freed the cycle's garbage into kept spans: the goal 5 ms later is lower
     # than the goal the cycle ended with by MiBs, and each cycle's own goal is back up.
-    assert len(dips) == 10
+    assert len(dips) == 6
     assert min(dips) > 2 * MIB
     assert max(c.heap_goal_bytes for c in cyc) - min(c.heap_goal_bytes for c in cyc) < 6 * MIB
 
