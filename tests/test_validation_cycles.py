@@ -60,6 +60,18 @@ def test_twin_rows_are_the_gctrace_records(run: dict) -> None:
     assert rows[-1].runway_mib == last["goal_mb"] - last["heap0_mb"]
 
 
+def test_periodic_cycles_are_marked_forced() -> None:
+    rec = {"start_s": 122.76, "heap0_mb": 264, "goal_mb": 528, "heap2_mb": 264,
+           "mark_clock_ms": 589.0, "assist_cpu_ms": 0.0, "background_cpu_ms": 580.0,
+           "idle_cpu_ms": 8.0}
+    rows = cycles.twin_rows({"gctrace": [
+        {**rec, "forced": False, "periodic": True},  # a "GC forced" two-minute cycle
+        {**rec, "forced": True, "periodic": False},  # runtime.GC
+        {**rec, "forced": False, "periodic": False}]})
+    assert [r.forced for r in rows] == [True, True, False]
+    assert rows[0].cpu_ms == 588.0 and rows[0].runway_mib == 264
+
+
 def test_both_sides_on_one_timeline(run: dict) -> None:
     out = cycles.compare_cycles(run, t0=8.0, t1=14.0)
     rows = out["rows"]

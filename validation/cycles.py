@@ -8,8 +8,8 @@ runs part. Each GC cycle of the real run (its gctrace lines) and of gosim's simu
 same configuration (compare.simulate_run: the same workload, cost model and contention
 scaling) becomes one row, the two merged in order of start time:
 
-    src         go or gosim; F marks a forced cycle (the twin's setup runtime.GC, or a
-                periodic one)
+    src         go or gosim; F marks a cycle no heap trigger started: runtime.GC (the
+                twin's setup) or the two-minute periodic one ("GC forced")
     start s     when the cycle started (seconds since the program started)
     heap0       heap at the start (gctrace's first MB figure; gosim's heapLive at the
                 trigger), MiB
@@ -65,8 +65,8 @@ class Row:
 
 def twin_rows(run: dict[str, Any]) -> list[Row]:
     """The real run's cycles (validation.trace's gctrace records)."""
-    return [Row("go", bool(c.get("forced")), c["start_s"], c["heap0_mb"], c["goal_mb"],
-                c["heap2_mb"], c["mark_clock_ms"],
+    return [Row("go", bool(c.get("forced") or c.get("periodic")), c["start_s"], c["heap0_mb"],
+                c["goal_mb"], c["heap2_mb"], c["mark_clock_ms"],
                 c["assist_cpu_ms"] + c["background_cpu_ms"] + c["idle_cpu_ms"])
             for c in run.get("gctrace") or []]
 
