@@ -395,6 +395,18 @@ class CostModel:
     # configurations, 5.0 % mean; the Go twin's request generator is 18-25 us late at the
     # median). 0: none.
     wakeup_latency_ns: int = 20_000
+    # The wake-up latency varies: wakeup_latency_ns is its median, and each wake-up draws
+    # a log-normal with this shape (the sigma of its log; 0: every wake-up takes exactly
+    # wakeup_latency_ns), plus, with probability wakeup_latency_tail_fraction, an extra
+    # exponential wait of mean wakeup_latency_tail_ns (the host descheduling the vCPU, a
+    # thread waiting for a busy CPU). 0.5, 0.005 and 500 us: fitted on the calibration set
+    # (docs/fidelity.md, "Calibration of the cost model"): the request p99 of its 26 server
+    # and pool configurations; the twin's request generator, with almost no GC at
+    # GOMAXPROCS=2, is late by 22 / 42 / 102 / 766 us at p50 / p90 / p99 / p99.9.
+    # wakeup_latency_ns 0 turns all of it off.
+    wakeup_latency_sigma: float = 0.5
+    wakeup_latency_tail_fraction: float = 0.005
+    wakeup_latency_tail_ns: int = 500_000
     # The runtime's own memory that is neither heap objects, the workload's goroutine stacks
     # nor heap metadata (runtime structures, its own goroutines' stacks and stack caches, OS
     # thread stacks, profiling buckets), present from the start; counted in mappedReady, so
@@ -625,6 +637,14 @@ def validate(cfg: SimConfig) -> SimConfig:
     if math.isfinite(cfg.cost.scan_ns_per_byte) and cfg.cost.scan_ns_per_byte <= 0:
         c.bad("cost.scan_ns_per_byte", "must be > 0")
     c.fraction("cost.noscan_mark_fraction", cfg.cost.noscan_mark_fraction)
+    c.fraction("cost.wakeup_latency_tail_fraction", cfg.cost.wakeup_latency_tail_fraction)
+    sigma = cfg.cost.wakeup_latency_sigma
+    if math.isfinite(sigma) and sigma > 5:  # as a Distribution's
+        c.bad("cost.wakeup_latency_sigma",
+              f"must be <= 5 (a heavier tail is not a latency), got {sigma}")
+    if cfg.cost.wakeup_latency_tail_fraction > 0 and cfg.cost.wakeup_latency_tail_ns <= 0:
+        c.bad("cost.wakeup_latency_tail_ns",
+              "must be > 0 when cost.wakeup_latency_tail_fraction is set")
     c.fraction("cost.metadata_fraction", cfg.cost.metadata_fraction)
 
     if cfg.duration_ns <= 0:

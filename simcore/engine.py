@@ -46,6 +46,7 @@ from simcore.workload import (
     OpenLoopArrivals,
     Sampler,
     Streams,
+    WakeupSampler,
     compile_program,
     make_sampler,
 )
@@ -83,7 +84,9 @@ class _Run:
                              cost.context_switch_ns, len(pools))
         m.wakeup_ns = cost.wakeup_ns
         m.mark_alloc_factor = 1.0 + cost.mark_alloc_slowdown
-        m.wakeup_latency_ns = cost.wakeup_latency_ns
+        m.wakeup = WakeupSampler(cost.wakeup_latency_ns, cost.wakeup_latency_sigma,
+                                 cost.wakeup_latency_tail_fraction,
+                                 cost.wakeup_latency_tail_ns, streams.get("wakeup"))
         self.coll = coll = Collector(env, cfg, m, heap, stats, hooks.cycle)
         # one_event_per_step turns off lazy completions and arrival batching: the reference
         # against which tests check that those optimisations change nothing.
@@ -119,6 +122,7 @@ class _Run:
         self.end_ns = self.duration
         self.oom: OOMKill | None = None
         self.arrivals: OpenLoopArrivals | None = None
+        self.next_arrival_ns = -1  # scheduled time of the next open-loop arrival (_arrive)
         self.think: Sampler | None = None
         b = w.baseline_heap
         self.churn_op: AllocOp | None = None
@@ -296,11 +300,9 @@ class _Run:
             self.arrivals = OpenLoopArrivals(w.open_loop, self.duration,
                                              self.streams.get("arrivals"))
             t = self.arrivals.next_after(-1)
-            # Each arrival's goroutine is woken wakeup_latency_ns after its scheduled time
-            # (an idle thread's netpoll wake-up); its latency still counts from the
-            # scheduled time (Machine.spawn).
             if 0 <= t < self.duration:
-                Timeout(env, t + self.m.wakeup_latency_ns).callbacks.append(self._arrive)
+                self.next_arrival_ns = t
+                Timeout(env, t + self.m.wakeup.draw()).callbacks.append(self._arrive)
         if w.closed_loop is not None:
             self.think = make_sampler(w.closed_loop.think_ns, self.streams.get("think"))
             for c in range(w.closed_loop.clients):
@@ -323,9 +325,14 @@ class _Run:
     # --- event callbacks --------------------------------------------------------------
 
     def _arrive(self, ev: simpy.Event) -> None:
-        """Open-loop arrivals. While the next arrival comes before any scheduled event,
-        the clock is advanced to it directly (nothing can happen in between), so a burst
-        of arrivals costs one event."""
+        """Open-loop arrivals, read as the twin's generator (or a server's accept loop)
+        reads them: it sleeps until the next one is due, is woken the OS's wake-up latency
+        after that (a fresh draw each time, Machine.wakeup), and then reads every arrival
+        already due without sleeping again. Each request's latency counts from its
+        scheduled time (Machine.spawn); only the first of a wake-up pays the wake-up's CPU.
+        While the next wake-up comes before any scheduled event, the clock is advanced to
+        it directly (nothing can happen in between), so a burst of arrivals costs one
+        event."""
         env = self.env
         m = self.m
         arrivals = self.arrivals
@@ -334,16 +341,22 @@ class _Run:
         stack = self.req_stack
         stats = self.stats
         now = env.ns
-        lat = m.wakeup_latency_ns
+        woken = True
         while True:
             if m.n_lazy:
                 m.settle(now)
             stats.arrived += 1
-            m.spawn(ops, G_REQUEST, stack, True, woken=True)
-            t = arrivals.next_after(now - lat)  # the next scheduled arrival
+            due = self.next_arrival_ns
+            m.spawn(ops, G_REQUEST, stack, True, woken=woken, arrival_ns=due)
+            t = arrivals.next_after(due)  # the next scheduled arrival
             if not 0 <= t < self.duration:
                 return
-            t += lat  # when its goroutine is woken
+            self.next_arrival_ns = t
+            if t <= now:
+                woken = False  # already due: read in this wake-up
+                continue
+            woken = True
+            t += m.wakeup.draw()  # when the sleeping reader is woken for it
             if self.batch_arrivals and t < env.peek():
                 env.advance(t)
                 now = t

@@ -73,7 +73,9 @@ from simcore.workload import (
     OP_IO,
     OP_POOL_GET,
     AllocOp,
+    ConstSampler,
     Op,
+    Sampler,
 )
 
 if TYPE_CHECKING:
@@ -273,9 +275,9 @@ class Machine:
         # CPU to wake a goroutine from a timer or the network poller (CostModel.wakeup_ns);
         # set by the engine.
         self.wakeup_ns = 0
-        # Wall time from a timer or netpoll event to its goroutine being runnable
-        # (CostModel.wakeup_latency_ns; set by the engine).
-        self.wakeup_latency_ns = 0
+        # Draws the wall time from a timer or netpoll event to its goroutine being runnable
+        # (CostModel.wakeup_latency_*: a WakeupSampler set by the engine; 0 until then).
+        self.wakeup: Sampler = ConstSampler(0)
         self.trigger = 1 << 63  # cached heap trigger (collector updates it)
         # Counts of Ps by state and the time integrals over them (acct()).
         self.n_running = 0
@@ -344,17 +346,18 @@ class Machine:
     # --- making goroutines runnable ----------------------------------------------------
 
     def spawn(self, ops: tuple[Op, ...], kind: int, stack_used: int, record: bool,
-              client: int = -1, woken: bool = False) -> G:
+              client: int = -1, woken: bool = False, arrival_ns: int = -1) -> G:
         """newproc: a new goroutine, readied into a P's runnext. woken: it is started by a
-        timer or network wake-up (an arrival), whose CPU (wakeup_ns) it pays first."""
+        timer or network wake-up (an arrival), whose CPU (wakeup_ns) it pays first.
+        arrival_ns: an open-loop arrival's scheduled time, which its latency counts from."""
         now = self.env.ns
         g = G(self.next_gid, ops, kind, now, stack_used, record)
         self.next_gid += 1
-        if woken and client < 0:
-            # An open-loop arrival, woken wakeup_latency_ns after its scheduled time (the
-            # wait is off-CPU: the breakdown's io).
-            g.arrival_ns = now - self.wakeup_latency_ns
-            g.t_io = self.wakeup_latency_ns
+        if arrival_ns >= 0:
+            # An open-loop arrival read after its scheduled time: the wake-up latency and
+            # any wait to be read (off-CPU: the breakdown's io).
+            g.arrival_ns = arrival_ns
+            g.t_io = now - arrival_ns
         g.client = client
         g.user_left = float(self.create_ns + (self.wakeup_ns if woken else 0))
         self.gs += 1
@@ -751,7 +754,7 @@ class Machine:
         if self.trace is not None:
             self.trace.span(p.pid, p.run_start, now, SpanKind.GOROUTINE, g.gid, 0)
         g.ready_ns = now  # blocked since (read by _wake)
-        ev = Timeout(self.env, d + self.wakeup_latency_ns, g)
+        ev = Timeout(self.env, d + self.wakeup.draw(), g)
         ev.callbacks.append(self._wake)
         self._schedule(p, now)
 

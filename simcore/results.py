@@ -57,8 +57,8 @@ class LatencyBreakdown:
 
     running: on a P doing user work (including allocation costs); runnable: waiting for a P;
     assist: doing GC mark assists (or parked waiting for credit); stw: stopped by a
-    stop-the-world pause; io: blocked off-CPU (I/O waits, and the wake-up latency of an
-    arrival's goroutine, CostModel.wakeup_latency_ns).
+    stop-the-world pause; io: blocked off-CPU (I/O waits, and an arrival's wait from its
+    scheduled time to being read: the wake-up latency, CostModel.wakeup_latency_*).
     """
 
     running_ns: int

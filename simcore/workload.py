@@ -134,6 +134,29 @@ class LognormalSampler(Sampler):
         return int(math.exp(self.mu + z * self.sigma))  # random.lognormvariate
 
 
+class WakeupSampler(Sampler):
+    """The OS's wake-up latency (CostModel.wakeup_latency_*): a log-normal around the median
+    with shape sigma and, with probability tail_fraction, an exponential wait of mean tail_ns
+    on top. With sigma 0 and no tail every draw is the median and no random number is used;
+    a median of 0 turns the latency off altogether (no tail either)."""
+
+    def __init__(self, median: int, sigma: float, tail_fraction: float, tail_ns: int,
+                 rng: random.Random) -> None:
+        self.body: Sampler = (LognormalSampler(median, sigma, rng) if median > 0 and sigma > 0
+                              else ConstSampler(max(0, median)))
+        self.tail_fraction = tail_fraction
+        self.tail: Sampler | None = (ExpSampler(tail_ns, rng)
+                                     if median > 0 and tail_fraction > 0 and tail_ns > 0
+                                     else None)
+        self.rnd: Callable[[], float] = rng.random
+
+    def draw(self) -> int:
+        x = self.body.draw()
+        if self.tail is not None and self.rnd() < self.tail_fraction:
+            x += self.tail.draw()
+        return x
+
+
 class EmpiricalSampler(Sampler):
     def __init__(self, values: list[int], cum_weights: list[float],
                  rng: random.Random) -> None:

@@ -419,11 +419,13 @@ def test_idle_goroutines_count_and_are_scanned() -> None:
 
 def test_warmup_requests_are_not_recorded() -> None:
     """Constant 1000 req/s for 1 s with a 0.5 s warm-up: the 500 requests arriving from
-    0.5 s on are recorded, and throughput is measured over the last 0.5 s."""
+    0.5 s on are recorded, and throughput is measured over the last 0.5 s. The wake-up
+    latency is made constant (no spread, no tail) so each request's time is exact."""
     cfg = SimConfig(
         runtime=RuntimeConfig(gomaxprocs=2),
         workload=Workload(request=Program(steps=(compute(100_000),)),
                           open_loop=OpenLoop(1000, process=ArrivalProcess.CONSTANT)),
+        cost=CostModel(wakeup_latency_sigma=0.0, wakeup_latency_tail_fraction=0.0),
         duration_ns=SECOND, warmup_ns=SECOND // 2)
     r = simulate(cfg)
     s = r.summary

@@ -245,7 +245,7 @@ class BaselineHeap(_message.Message):
     def __init__(self, live_bytes: _Optional[int] = ..., object_bytes: _Optional[int] = ..., scannable_fraction: _Optional[float] = ..., churn_bytes_per_s: _Optional[float] = ...) -> None: ...
 
 class CostModel(_message.Message):
-    __slots__ = ("alloc_ns_per_object", "alloc_ns_per_byte", "refill_ns", "large_alloc_ns", "heap_grow_ns_per_mib", "scan_ns_per_byte", "large_scan_ns_per_byte", "noscan_mark_fraction", "write_barrier_slowdown", "stw_sweep_term_ns", "stw_mark_term_ns", "stw_per_p_ns", "stop_running_ns", "sweep_ns_per_span", "scavenge_ns_per_page", "goroutine_create_ns", "context_switch_ns", "wakeup_ns", "mark_alloc_slowdown", "wakeup_latency_ns", "runtime_base_bytes", "metadata_fraction")
+    __slots__ = ("alloc_ns_per_object", "alloc_ns_per_byte", "refill_ns", "large_alloc_ns", "heap_grow_ns_per_mib", "scan_ns_per_byte", "large_scan_ns_per_byte", "noscan_mark_fraction", "write_barrier_slowdown", "stw_sweep_term_ns", "stw_mark_term_ns", "stw_per_p_ns", "stop_running_ns", "sweep_ns_per_span", "scavenge_ns_per_page", "goroutine_create_ns", "context_switch_ns", "wakeup_ns", "mark_alloc_slowdown", "wakeup_latency_ns", "wakeup_latency_sigma", "wakeup_latency_tail_fraction", "wakeup_latency_tail_ns", "runtime_base_bytes", "metadata_fraction")
     ALLOC_NS_PER_OBJECT_FIELD_NUMBER: _ClassVar[int]
     ALLOC_NS_PER_BYTE_FIELD_NUMBER: _ClassVar[int]
     REFILL_NS_FIELD_NUMBER: _ClassVar[int]
@@ -266,6 +266,9 @@ class CostModel(_message.Message):
     WAKEUP_NS_FIELD_NUMBER: _ClassVar[int]
     MARK_ALLOC_SLOWDOWN_FIELD_NUMBER: _ClassVar[int]
     WAKEUP_LATENCY_NS_FIELD_NUMBER: _ClassVar[int]
+    WAKEUP_LATENCY_SIGMA_FIELD_NUMBER: _ClassVar[int]
+    WAKEUP_LATENCY_TAIL_FRACTION_FIELD_NUMBER: _ClassVar[int]
+    WAKEUP_LATENCY_TAIL_NS_FIELD_NUMBER: _ClassVar[int]
     RUNTIME_BASE_BYTES_FIELD_NUMBER: _ClassVar[int]
     METADATA_FRACTION_FIELD_NUMBER: _ClassVar[int]
     alloc_ns_per_object: float
@@ -288,6 +291,9 @@ class CostModel(_message.Message):
     wakeup_ns: int
     mark_alloc_slowdown: float
     wakeup_latency_ns: int
+    wakeup_latency_sigma: float
+    wakeup_latency_tail_fraction: float
+    wakeup_latency_tail_ns: int
     runtime_base_bytes: int
     metadata_fraction: float
-    def __init__(self, alloc_ns_per_object: _Optional[float] = ..., alloc_ns_per_byte: _Optional[float] = ..., refill_ns: _Optional[int] = ..., large_alloc_ns: _Optional[int] = ..., heap_grow_ns_per_mib: _Optional[int] = ..., scan_ns_per_byte: _Optional[float] = ..., large_scan_ns_per_byte: _Optional[float] = ..., noscan_mark_fraction: _Optional[float] = ..., write_barrier_slowdown: _Optional[float] = ..., stw_sweep_term_ns: _Optional[int] = ..., stw_mark_term_ns: _Optional[int] = ..., stw_per_p_ns: _Optional[int] = ..., stop_running_ns: _Optional[int] = ..., sweep_ns_per_span: _Optional[int] = ..., scavenge_ns_per_page: _Optional[int] = ..., goroutine_create_ns: _Optional[int] = ..., context_switch_ns: _Optional[int] = ..., wakeup_ns: _Optional[int] = ..., mark_alloc_slowdown: _Optional[float] = ..., wakeup_latency_ns: _Optional[int] = ..., runtime_base_bytes: _Optional[int] = ..., metadata_fraction: _Optional[float] = ...) -> None: ...
+    def __init__(self, alloc_ns_per_object: _Optional[float] = ..., alloc_ns_per_byte: _Optional[float] = ..., refill_ns: _Optional[int] = ..., large_alloc_ns: _Optional[int] = ..., heap_grow_ns_per_mib: _Optional[int] = ..., scan_ns_per_byte: _Optional[float] = ..., large_scan_ns_per_byte: _Optional[float] = ..., noscan_mark_fraction: _Optional[float] = ..., write_barrier_slowdown: _Optional[float] = ..., stw_sweep_term_ns: _Optional[int] = ..., stw_mark_term_ns: _Optional[int] = ..., stw_per_p_ns: _Optional[int] = ..., stop_running_ns: _Optional[int] = ..., sweep_ns_per_span: _Optional[int] = ..., scavenge_ns_per_page: _Optional[int] = ..., goroutine_create_ns: _Optional[int] = ..., context_switch_ns: _Optional[int] = ..., wakeup_ns: _Optional[int] = ..., mark_alloc_slowdown: _Optional[float] = ..., wakeup_latency_ns: _Optional[int] = ..., wakeup_latency_sigma: _Optional[float] = ..., wakeup_latency_tail_fraction: _Optional[float] = ..., wakeup_latency_tail_ns: _Optional[int] = ..., runtime_base_bytes: _Optional[int] = ..., metadata_fraction: _Optional[float] = ...) -> None: ...
