@@ -397,15 +397,19 @@ def test_a_broken_extension_does_not_break_the_cli(capsys: pytest.CaptureFixture
 def test_ctrl_c_exits_130() -> None:
     env = {k: v for k, v in os.environ.items() if k != "GOSIM_TOKEN"}
 
-    def sigint_default() -> None:
-        # A shell without job control starts background commands with SIGINT ignored, and
-        # an ignored signal stays ignored across exec (Python then installs no
-        # KeyboardInterrupt handler): give the child the disposition a terminal would.
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-    proc = subprocess.Popen([*gosim_command(), "run", WEB, "--duration", "1h", "-q",
-                             "--progress"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=sigint_default)
+    # A shell without job control starts background commands with SIGINT ignored, and an
+    # ignored signal stays ignored across exec (Python then installs no KeyboardInterrupt
+    # handler): give the child the disposition a terminal would. While this process has a
+    # handler installed, exec resets it to the default in the child. (Not preexec_fn: code
+    # run between fork and exec in a process with threads, gRPC's among them, can deadlock
+    # or abort the child, which a run once did: SIGABRT before it printed anything.)
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen([*gosim_command(), "run", WEB, "--duration", "1h", "-q",
+                                 "--progress"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, old)
     seen: list[str] = []
 
     def read() -> None:

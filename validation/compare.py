@@ -8,8 +8,10 @@ Runs are grouped by configuration (the result name without its repeat number, e.
 steady-full-p1-gogc100-limnone); each figure of a group is the **median over its
 repeats** — over its uncontended repeats when at least two were not flagged `contended`
 (the tables' n column then reads "3 (2)": three runs, two used). Each group is simulated
-once (seed 1) with validation.workloads.for_run and the cost model (CostModel() defaults,
-or --cost FILE.json), and compared on:
+with validation.workloads.for_run and the cost model (CostModel() defaults, or --cost
+FILE.json) once per seed, seeds 1..--seeds (3 by default), and the **median over the seeds**
+of every figure is compared (the JSON keeps each seed's figures and each cell's status per
+seed) on:
 
     metric          measured (real Go)                          target (issue 6)
     cycles/s        rate of the cycles that ended in the window  +-10 % (relative)
@@ -92,6 +94,10 @@ TARGET_P99_REL = 0.25
 # "Forced cycles at the same spacing": the same number of two-minute cycles, each gap within
 # this many seconds (sysmon checks an idle program late: real gaps are 120.0 s and ~121 s).
 FORCED_GAP_TOL_S = 1.0
+# gosim's side of a comparison is the median of this many simulations (seeds 1..N), as the
+# real side is the median of its repeats: one seed's p99 or cycle rate can sit a few points
+# either side of the others' (docs/fidelity.md, "How each figure is measured").
+DEFAULT_SEEDS = 3
 
 # The CostModel fields that are CPU work (scaled by 1/availability under contention).
 CPU_COST_FIELDS = ("alloc_ns_per_object", "alloc_ns_per_byte", "refill_ns", "large_alloc_ns",
@@ -374,11 +380,24 @@ def _sampled_goal_live(res: Any, cyc: list[Any], end: Any, ws: int, we: int) -> 
 
 
 def simulate_run(run: dict[str, Any], cost: CostModel | None = None,
-                 avail: float | None = None) -> tuple[dict[str, Any], Any]:
+                 avail: float | None = None, seed: int = 1) -> tuple[dict[str, Any], Any]:
     from simcore import simulate
 
-    res = simulate(sim_config(run, cost, avail))
+    res = simulate(sim_config(run, cost, avail).replace(seed=seed))
     return sim_figures(res), res
+
+
+def simulate_seeds(run: dict[str, Any], cost: CostModel | None = None,
+                   avail: float | None = None,
+                   seeds: int = DEFAULT_SEEDS) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """gosim's figures for a run: the median of each over seeds 1..seeds (as the measured
+    side is the median of its repeats), and each seed's figures."""
+    figs = [simulate_run(run, cost, avail, seed)[0] for seed in range(1, seeds + 1)]
+    med = median_figures(figs)
+    for k in ("contended", "repeats"):  # median_figures' bookkeeping of real runs
+        med.pop(k, None)
+    med["seeds"] = seeds
+    return med, figs
 
 
 # --------------------------------------------------------------------------------------
@@ -459,10 +478,13 @@ class GroupResult:
     cells: list[Cell]
     availability: float | None
     sim_wall_s: float
+    # each seed's simulated figures, and the status of each cell (same order) per seed
+    per_seed: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    per_seed_status: list[list[str]] = dataclasses.field(default_factory=list)
 
 
 def compare_group(key: str, runs: list[dict[str, Any]], cost: CostModel | None = None,
-                  contention: bool = True) -> GroupResult:
+                  contention: bool = True, seeds: int = DEFAULT_SEEDS) -> GroupResult:
     figs = [measured_figures(r) for r in runs]
     # The median of the uncontended repeats when there are at least two of them (the
     # repeats column still counts every run, and "contended" how many were set aside).
@@ -474,10 +496,11 @@ def compare_group(key: str, runs: list[dict[str, Any]], cost: CostModel | None =
     avail = meas.get("availability") if contention else None
     # the median run (by cycles/s) stands for the group's flags and globals
     t0 = time.monotonic()
-    sim, _ = simulate_run(runs[0], cost, avail)
+    sim, per_seed = simulate_seeds(runs[0], cost, avail, seeds)
     wall = time.monotonic() - t0
+    status = [[c.status for c in compare_figures(meas, f)] for f in per_seed]
     return GroupResult(key, [r["_path"] for r in runs], meas, sim, compare_figures(meas, sim),
-                       avail, wall)
+                       avail, wall, per_seed, status)
 
 
 def load_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -639,14 +662,17 @@ def to_json(results: list[GroupResult], cost: CostModel, contention: bool,
         "simcore_runs_current_sources": simcore_is_current(),
         "cost_model": dataclasses.asdict(cost),
         "contention_scaling": contention,
+        "seeds": results[0].simulated.get("seeds") if results else None,
         "targets": {"cycles_per_s_rel": TARGET_CYCLES_REL, "goal_live_rel": TARGET_GOAL_LIVE_REL,
                     "gc_cpu_pp": TARGET_GC_CPU_PP, "latency_p99_rel": TARGET_P99_REL,
                     "forced_gap_s": FORCED_GAP_TOL_S},
         "pass_counts": pass_counts(results),
         "groups": [{"key": g.key, "runs": g.runs, "availability": g.availability,
                     "sim_wall_s": g.sim_wall_s, "measured": g.measured,
-                    "simulated": g.simulated,
-                    "cells": [dataclasses.asdict(c) for c in g.cells]} for g in results],
+                    "simulated": g.simulated, "simulated_per_seed": g.per_seed,
+                    "cells": [{**dataclasses.asdict(c),
+                               "status_per_seed": [st[i] for st in g.per_seed_status]}
+                              for i, c in enumerate(g.cells)]} for g in results],
     }
 
 
@@ -676,7 +702,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--long", action="store_true",
                     help="--md with one row per configuration and metric")
     ap.add_argument("--jobs", type=int, default=1, help="simulate this many groups at once")
+    ap.add_argument("--seeds", type=int, default=DEFAULT_SEEDS,
+                    help="simulate each group with seeds 1..SEEDS and compare the median of "
+                    f"each figure (default {DEFAULT_SEEDS})")
     args = ap.parse_args(argv)
+    if args.seeds < 1:
+        ap.error(f"--seeds must be >= 1, got {args.seeds}")
     runs = load_runs(args.paths or None)
     only = {m for m in args.only.split(",") if m}
     groups = group_runs(runs)
@@ -699,12 +730,13 @@ def main(argv: list[str] | None = None) -> int:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(args.jobs) as ex:
-            futs = [ex.submit(compare_group, k, v, cost, contention) for k, v in sel.items()]
+            futs = [ex.submit(compare_group, k, v, cost, contention, args.seeds)
+                    for k, v in sel.items()]
             results = [f.result() for f in futs]
         print("\n".join(text_report(results).splitlines()[:-1]), flush=True)
     else:
         for k, v in sel.items():
-            results.append(compare_group(k, v, cost, contention))
+            results.append(compare_group(k, v, cost, contention, args.seeds))
             # the group's lines, without text_report's closing pass counts
             print("\n".join(text_report(results[-1:]).splitlines()[:-1]), flush=True)
     counts = pass_counts(results)
