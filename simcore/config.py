@@ -30,6 +30,11 @@ GOGC_OFF = -1
 # maxInt64 in setMemoryLimit).
 NO_LIMIT = (1 << 63) - 1
 
+# MAX_LOGNORMAL_SIGMA bounds a log-normal's sigma (a Distribution's, the wake-up latency's):
+# past it the tail is no longer a latency (sigma 5 puts p99.9 at e^(3.09 x 5), 5 million
+# times the median).
+MAX_LOGNORMAL_SIGMA = 5.0
+
 MS = 1_000_000
 SECOND = 1_000_000_000
 KIB = 1 << 10
@@ -499,8 +504,9 @@ def _check_dist(c: _Check, path: str, d: Distribution, *, allow_zero: bool = Tru
     elif k is DistKind.LOGNORMAL:
         c.positive(f"{path}.median", d.median)
         c.nonneg(f"{path}.sigma", d.sigma)
-        if math.isfinite(d.sigma) and d.sigma > 5:
-            c.bad(f"{path}.sigma", f"must be <= 5 (a heavier tail is not a latency), got {d.sigma}")
+        if math.isfinite(d.sigma) and d.sigma > MAX_LOGNORMAL_SIGMA:
+            c.bad(f"{path}.sigma", f"must be <= {MAX_LOGNORMAL_SIGMA} (a heavier tail is not a "
+                  f"latency), got {d.sigma}")
     elif k is DistKind.EMPIRICAL:
         if not d.values:
             c.bad(f"{path}.values", "must not be empty")
@@ -639,9 +645,9 @@ def validate(cfg: SimConfig) -> SimConfig:
     c.fraction("cost.noscan_mark_fraction", cfg.cost.noscan_mark_fraction)
     c.fraction("cost.wakeup_latency_tail_fraction", cfg.cost.wakeup_latency_tail_fraction)
     sigma = cfg.cost.wakeup_latency_sigma
-    if math.isfinite(sigma) and sigma > 5:  # as a Distribution's
-        c.bad("cost.wakeup_latency_sigma",
-              f"must be <= 5 (a heavier tail is not a latency), got {sigma}")
+    if math.isfinite(sigma) and sigma > MAX_LOGNORMAL_SIGMA:
+        c.bad("cost.wakeup_latency_sigma", f"must be <= {MAX_LOGNORMAL_SIGMA} (a heavier tail "
+              f"is not a latency), got {sigma}")
     if cfg.cost.wakeup_latency_tail_fraction > 0 and cfg.cost.wakeup_latency_tail_ns <= 0:
         c.bad("cost.wakeup_latency_tail_ns",
               "must be > 0 when cost.wakeup_latency_tail_fraction is set")

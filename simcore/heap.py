@@ -295,9 +295,9 @@ class Heap:
         dense = int(marked_bytes * (1.0 + SPAN_SLACK_FRACTION))
         mixed = int(freed * self.strand_share)  # garbage of classes that mix in survivors
         again = 0
-        since = self.alloc_window  # what this sweep's garbage was allocated among
-        if self.hole_fill_window and since > 0:
-            again = min(mixed, int(self.hole_fill_window * min(1.0, freed / since)))
+        window = self.alloc_window  # what this sweep's garbage was allocated among
+        if self.hole_fill_window and window > 0:
+            again = min(mixed, int(self.hole_fill_window * min(1.0, freed / window)))
         fresh = mixed - again
         stranded = self.stranded + again + int(fresh * self.strand_fresh)
         self.hole_fill_window = 0
