@@ -32,6 +32,7 @@ COMPILED = [
     "simcore/mmu.py",
     "simcore/tracing.py",
     "simcore/sizeclasses.py",
+    "simcore/timers.py",
 ]
 
 # simcore/.compiled-sources.json records the hash of each source as compiled, so stale

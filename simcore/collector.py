@@ -203,7 +203,7 @@ class Collector:
         h = self.heap
         mapped_ready = h.mapped_ready()
         # Go's counters move as the sweep goes (Heap.unswept); never past mappedReady.
-        unfreed, unreleased = h.unswept(self.env.ns)
+        unfreed, unreleased = h.unswept(self.env._now)
         free = h.free - unreleased
         over = free + h.total_alloc - (h.total_free - unfreed) - mapped_ready
         if over > 0:
@@ -265,7 +265,7 @@ class Collector:
         if self.container_bytes:
             rss = self.heap.rss()
             if rss > self.container_bytes:
-                raise OOMKilled(self.env.ns, rss)
+                raise OOMKilled(self.env._now, rss)
 
     # --- starting a cycle ---------------------------------------------------------------
 
@@ -289,7 +289,7 @@ class Collector:
 
     def _gc_start(self, ev: simpy.Event) -> None:
         kind: TriggerKind = ev._value
-        now = self.env.ns
+        now = self.env._now
         m = self.machine
         if m.n_lazy:
             m.settle(now)
@@ -315,7 +315,7 @@ class Collector:
         done.callbacks.append(self._end_stw1)
 
     def _end_stw1(self, ev: simpy.Event) -> None:
-        now = self.env.ns
+        now = self.env._now
         m = self.machine
         p = self.pacer
         self.stats.pause(now - self.t_start, self.stop1)
@@ -398,7 +398,7 @@ class Collector:
         """Plan the mark's completion check for the current worker rate."""
         if self.phase != PHASE_MARK:
             return
-        now = self.env.ns
+        now = self.env._now
         remaining = self.mark_total - self.mark_done
         if remaining <= MARK_EPSILON_BYTES:
             at = now
@@ -418,7 +418,7 @@ class Collector:
         if ev is not self.check_ev or self.phase != PHASE_MARK:
             return
         self.check_ev = None
-        now = self.env.ns
+        now = self.env._now
         self.machine.acct()
         if self.mark_total - self.mark_done <= MARK_EPSILON_BYTES:
             if self.machine.assists_pending():
@@ -474,10 +474,10 @@ class Collector:
                 ns = math.ceil(self._ns_for_work(work))
                 self.mark_done += work
                 credit += int(work * p.assist_bytes_per_work)
-                self.stats.assist_interval(self.env.ns, ns)
+                self.stats.assist_interval(self.env._now, ns)
                 tr = self.machine.trace
                 if tr is not None:
-                    tr.span(pid, self.env.ns, self.env.ns + ns,
+                    tr.span(pid, self.env._now, self.env._now + ns,
                             SpanKind.ASSIST, g.gid, self.epoch)
                 if self.mark_total - self.mark_done <= MARK_EPSILON_BYTES:
                     self.check_ev = None
@@ -512,8 +512,8 @@ class Collector:
             return
         m = self.machine
         if m.n_lazy:
-            m.settle(self.env.ns)
-        self._limiter_update(self.env.ns)
+            m.settle(self.env._now)
+        self._limiter_update(self.env._now)
 
     def scheduler_check(self, now: int) -> None:
         """findRunnableGCWorker, from every schedule() during mark: update the CPU limiter
@@ -529,7 +529,7 @@ class Collector:
         if self.machine.assists_pending():
             return
         self.waiting_assists = False
-        self.check_at = self.env.ns
+        self.check_at = self.env._now
         ev = Timeout(self.env, 0)
         ev.callbacks.append(self._mark_check)
         self.check_ev = ev
@@ -551,7 +551,7 @@ class Collector:
         done.callbacks.append(self._end_stw2)
 
     def _end_stw2(self, ev: simpy.Event) -> None:
-        now = self.env.ns
+        now = self.env._now
         m = self.machine
         p = self.pacer
         h = self.heap
@@ -671,7 +671,7 @@ class Collector:
     def _forced_check(self, ev: simpy.Event) -> None:
         if ev._value != self.ncycles:
             return  # another cycle ran since; its own check is pending
-        now = self.env.ns
+        now = self.env._now
         if (self.phase == PHASE_OFF and self.had_gc
                 and now - self.last_gc_ns > FORCE_GC_PERIOD_NS):
             self.request_start(now, TriggerKind.TIME)

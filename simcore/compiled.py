@@ -11,5 +11,5 @@ from __future__ import annotations
 # Mirrors setup.py's COMPILED list (a test checks they agree).
 COMPILED_MODULES = (
     "machine", "collector", "heap", "workload", "stats", "histogram", "engine", "pacer",
-    "limiter", "mmu", "tracing", "sizeclasses",
+    "limiter", "mmu", "tracing", "sizeclasses", "timers",
 )

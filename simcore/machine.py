@@ -58,11 +58,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import simpy
-from simpy.events import URGENT, Event, Timeout
+from simpy.events import URGENT, Event
 
 from simcore.clock import Clock
 from simcore.heap import Heap
 from simcore.results import SpanKind
+from simcore.timers import call_after
 from simcore.tracing import TraceRecorder
 from simcore.workload import (
     LIFE_FOREVER,
@@ -330,7 +331,7 @@ class Machine:
     def acct(self, now: int = -1) -> None:
         """Integrate P-state counts up to now (call before any count changes)."""
         if now < 0:
-            now = self.env.ns
+            now = self.env._now
         dt = now - self.acct_t
         if dt <= 0:
             return
@@ -350,7 +351,7 @@ class Machine:
         """newproc: a new goroutine, readied into a P's runnext. woken: it is started by a
         timer or network wake-up (an arrival), whose CPU (wakeup_ns) it pays first.
         arrival_ns: an open-loop arrival's scheduled time, which its latency counts from."""
-        now = self.env.ns
+        now = self.env._now
         g = G(self.next_gid, ops, kind, now, stack_used, record)
         self.next_gid += 1
         if arrival_ns >= 0:
@@ -465,9 +466,7 @@ class Machine:
             t = p.idle_since + ((now - p.idle_since) // q + 1) * q
             if first is None or t < t_first:
                 first, t_first = p, t
-        ev = Timeout(self.env, t_first - now, first)
-        ev.callbacks.append(self._poll_check)
-        self.poll_ev = ev
+        self.poll_ev = call_after(self.env, t_first - now, self._poll_check, first)
 
     def _poll_check(self, ev: simpy.Event) -> None:
         """An idle worker's pollWork saw the netpoller ready: injectglist puts what it
@@ -476,7 +475,7 @@ class Machine:
         if ev is not self.poll_ev:
             return
         p: P = ev._value
-        now = self.env.ns
+        now = self.env._now
         if self.n_lazy:
             self.settle(now)
         if not p.idle:
@@ -495,9 +494,7 @@ class Machine:
         the last poll (it polls whenever lastpoll is that old, and that sets lastpoll)."""
         if self.sysmon_ev is None:
             d = SYSMON_POLL_NS - (now - self.last_poll_ns) % SYSMON_POLL_NS
-            ev = Timeout(self.env, d)
-            ev.callbacks.append(self._sysmon_poll)
-            self.sysmon_ev = ev
+            self.sysmon_ev = call_after(self.env, d, self._sysmon_poll)
 
     def _sysmon_poll(self, ev: simpy.Event) -> None:
         """sysmon's netpoll: what waits goes to the global queue (injectglist without a P);
@@ -505,7 +502,7 @@ class Machine:
         if ev is not self.sysmon_ev:
             return
         self.sysmon_ev = None
-        now = self.env.ns
+        now = self.env._now
         if self.n_lazy:
             self.settle(now)
         self._sysmon_inject(now)
@@ -664,12 +661,7 @@ class Machine:
         """The event that ends p's segment or time slice after delay ns. Urgent: at one
         instant it comes before arrivals and wake-ups, as a lazily completed segment does
         (settle runs first in every callback), so laziness cannot change the order."""
-        ev = Event(self.env)
-        ev._ok = True
-        ev._value = p
-        ev.callbacks.append(self._p_event)
-        self.env.schedule(ev, URGENT, delay)
-        return ev
+        return call_after(self.env, delay, self._p_event, p, URGENT)
 
     def _segment_ends_at(self, p: P, end: int) -> bool:
         """Whether another P's segment ends at the same ns. Such a tie is not completed
@@ -715,7 +707,7 @@ class Machine:
         p.ev = None
         g = p.g
         assert g is not None
-        now = self.env.ns
+        now = self.env._now
         if self.n_lazy:
             self.settle(now)
         self._advance(p, g, now)
@@ -754,13 +746,12 @@ class Machine:
         if self.trace is not None:
             self.trace.span(p.pid, p.run_start, now, SpanKind.GOROUTINE, g.gid, 0)
         g.ready_ns = now  # blocked since (read by _wake)
-        ev = Timeout(self.env, d + self.wakeup.draw(), g)
-        ev.callbacks.append(self._wake)
+        call_after(self.env, d + self.wakeup.draw(), self._wake, g)
         self._schedule(p, now)
 
     def _wake(self, ev: simpy.Event) -> None:
         g: G = ev._value
-        now = self.env.ns
+        now = self.env._now
         if self.n_lazy:
             self.settle(now)
         g.t_io += now - g.ready_ns
@@ -879,9 +870,7 @@ class Machine:
             need = (f12 * d - p.frac_ns) / (1.0 - f12)  # x must exceed this
             k = int(need // q) + 1 if need > 0 else 1
             x = min(k * q, FORCE_PREEMPT_NS)
-        ev = Timeout(self.env, x, p)
-        ev.callbacks.append(self._frac_end)
-        p.ev = ev
+        p.ev = call_after(self.env, x, self._frac_end, p)
         self._mark_rate_changed(now)
 
     def _frac_stop(self, p: P, now: int) -> None:
@@ -897,7 +886,7 @@ class Machine:
         p: P = ev._value
         if p.ev is not ev:
             return
-        now = self.env.ns
+        now = self.env._now
         if self.n_lazy:
             self.settle(now)
         self.acct(now)
@@ -1000,19 +989,22 @@ class Machine:
             cost *= self.mark_alloc_factor
         if span_growth:
             small = span_growth - large_bytes
+            tails = 0
             if heap.stranded and small:
                 # Partially used spans first (mcentral.cacheSpan): their slots are already
-                # in use as pages; the memory-limit goal moves up as they fill.
+                # in use as pages; the memory-limit goal moves up as they fill. Each one
+                # cached adds its tail to heapLive too (Heap.refill_stranded).
                 cover = min(heap.stranded, small)
                 heap.stranded -= cover
                 heap.hole_fill += cover
+                tails = heap.refill_stranded(cover)
                 heap.in_use += span_growth - cover
                 if coll.mem_limited and coll.phase == 0:
                     coll.sync_memory()
                     coll.update_trigger()
             else:
                 heap.in_use += span_growth
-            pacer.heap_live += span_growth
+            pacer.heap_live += span_growth + tails
             cost += refills * self.refill_ns + nlarge * self.large_alloc_ns
             cost += heap.take_pages()
         if track:
