@@ -178,7 +178,7 @@ class Heap:
         # The garbage among what refilled stranded slots is stranded again, by the sweep
         # that frees it: the one after the next mark start (what is allocated during a mark
         # is black and dies a cycle later). hole_fill: bytes allocated into stranded slots
-        # since the last mark start (Machine.alloc); mark_start moves it to
+        # since the last mark start (refill_stranded); mark_start moves it to
         # hole_fill_window, the fills between the last two mark starts, which sweep uses.
         # alloc_window: bytes allocated between the last two mark starts, and alloc_at_mark
         # total_alloc at the last one (mark_start; the engine sets it after a build).
@@ -359,8 +359,9 @@ class Heap:
         return freed
 
     def refill_stranded(self, cover: int) -> int:
-        """Refills take cover bytes of stranded slots: returns what heapLive adds beyond
-        the spans' bytes the caller already counted (Machine.alloc, a whole span per refill).
+        """Refills take cover bytes of stranded slots (at most all of them) and the partial
+        spans holding them, in proportion: returns what heapLive adds beyond the spans'
+        bytes the caller counts (Machine.alloc, a whole span per refill).
 
         mcache.refill adds a cached span's free part to heapLive, its tail included (the
         bytes no object can use), assuming every slot will be used. A partially used span
@@ -370,9 +371,11 @@ class Heap:
         (GOMAXPROCS=2, GOGC=off, 145 MiB limit: heapLive read with a runtime patched to
         report it; 2.4 % for fresh spans), as the leak's survivors fill the spans up.
         """
-        if cover <= 0 or self.stranded + cover <= 0:
+        if cover <= 0:
             return 0
-        spans = self.partial_spans * cover / (self.stranded + cover)
+        spans = self.partial_spans * cover / self.stranded
+        self.stranded -= cover
+        self.hole_fill += cover
         self.partial_spans -= spans
         self.hole_fill_spans += spans
         extra = spans * self.strand_tail - cover * self.strand_tail / self.strand_span_bytes

@@ -995,8 +995,6 @@ class Machine:
                 # in use as pages; the memory-limit goal moves up as they fill. Each one
                 # cached adds its tail to heapLive too (Heap.refill_stranded).
                 cover = min(heap.stranded, small)
-                heap.stranded -= cover
-                heap.hole_fill += cover
                 tails = heap.refill_stranded(cover)
                 heap.in_use += span_growth - cover
                 if coll.mem_limited and coll.phase == 0:

@@ -43,21 +43,19 @@ def test_a_refill_of_stranded_slots_adds_each_spans_tail_to_heap_live() -> None:
     # each bringing its 192-byte tail to heapLive. The caller already counted
     # 4000 * 192 / 8192 bytes of tails (whole spans per refill), so this adds the rest.
     h = spans_heap(20_000, 10.0)
-    h.stranded -= 4000
     extra = h.refill_stranded(4000)
     assert extra == int(2 * 192 - 4000 * 192 / 8192)
+    assert h.stranded == 16_000 and h.hole_fill == 4000
     assert h.partial_spans == 8.0
     assert h.hole_fill_spans == 2.0
     # Fuller spans: the same bytes take more of them, so heapLive runs further ahead.
     full = spans_heap(20_000, 40.0)
-    full.stranded -= 4000
     assert full.refill_stranded(4000) == int(8 * 192 - 4000 * 192 / 8192)
 
 
 def test_fresh_spans_add_nothing_beyond_their_own_tails() -> None:
     # A partial span as roomy as a fresh one (8192 free bytes): nothing to add.
     h = spans_heap(8192 * 4, 4.0)
-    h.stranded -= 8192
     assert h.refill_stranded(8192) == 0
     assert spans_heap(0, 0.0).refill_stranded(0) == 0
 
@@ -71,10 +69,9 @@ def test_a_sweep_counts_the_spans_that_hold_what_it_strands() -> None:
     first = h.partial_spans
     # The next cycle refills 6 MiB of the slots (3/5 of the spans) and allocates 10 MiB
     # in fresh spans; 3/4 of all 16 MiB dies.
-    h.stranded -= 6 * MIB
     h.refill_stranded(6 * MIB)
     assert h.hole_fill_spans == pytest.approx(first * 0.6)
-    h.hole_fill = 6 * MIB
+    assert h.hole_fill == 6 * MIB
     h.total_alloc += 16 * MIB
     h.in_use += 10 * MIB
     h.mark_start(0)
@@ -107,9 +104,7 @@ def test_partial_spans_follow_the_stranded_bytes(cycles: list[tuple[int, int]],
     h.sweep(10 * MIB)
     for refill, more in cycles:
         cover = min(h.stranded, refill)
-        h.stranded -= cover
         assert h.refill_stranded(cover) >= 0
-        h.hole_fill += cover
         h.total_alloc += cover + more
         h.in_use += more
         h.mark_start(0)
