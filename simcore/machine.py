@@ -17,6 +17,10 @@ only as a last resort); a G running 10 ms while others wait is preempted to the 
 queue; a G blocking on I/O releases its P. An idle P is handed a G the moment one becomes
 ready (wakep plus the steal, without the spinning delay).
 
+A new G holds a 2 KiB stack with a 32-byte frame on it, which is all the GC scans of a G
+that has not run (a backlog of them costs the mark next to nothing); its stack grows to its
+program's stack_bytes when it first runs (_grow_stack).
+
 Wake-ups from the network poller (an open-loop arrival, the end of an I/O wait: both are
 netpoll events in Go, timerfd reads in the Go twin) need a thread that polls. While some P
 is idle, a thread is parked in netpoll and hands the G to it at once. While no P is idle,
@@ -98,8 +102,14 @@ OVER_ASSIST_WORK = 64 << 10
 # of the mark's time exceeds 1.2 x the goal ("some slack ... so that the fractional worker
 # isn't behind again the instant it exits").
 FRACTIONAL_EXIT_SLACK = 1.2
-# Stacks are allocated in powers of two from 2 KiB (stackMin, src/runtime/stack.go).
+# Stacks are allocated in powers of two from 2 KiB (stackMin, src/runtime/stack.go). A new
+# goroutine gets this much (newproc1: malg(startingStackSize), which is stackMin unless
+# GODEBUG adaptivestackstart=1) and grows by copying (morestack, copystack) when it runs.
 STACK_MIN = 2048
+# The stack a goroutine that has not run yet uses: the frame newproc1 sets up below
+# stack.hi (totalSize = 4*PtrSize + MinFrameSize, aligned to StackAlign: 32 B on amd64).
+# scanstack scans hi - sp, so this is its stack scan work.
+NEW_G_FRAME_BYTES = 32
 
 G_REQUEST = 0
 G_WORKER = 1
@@ -130,6 +140,7 @@ class G:
         "ready_ns",
         "record",
         "stack_alloc",
+        "stack_grown",
         "stack_used",
         "stw_since",
         "switches",
@@ -153,11 +164,12 @@ class G:
         self.assist_left = 0
         self.held = 0  # bytes with lifetime REQUEST this G keeps reachable
         self.held_scan = 0
+        # stack_used: the stack its program uses once running (Program.stack_bytes), bytes.
+        # Until it first runs it holds a STACK_MIN stack and uses NEW_G_FRAME_BYTES of it;
+        # Machine._run grows it (stack_alloc, a power of two) and sets stack_grown.
         self.stack_used = stack_used
-        a = STACK_MIN
-        while a < stack_used:
-            a <<= 1
-        self.stack_alloc = a
+        self.stack_alloc = STACK_MIN
+        self.stack_grown = False
         self.credit = 0  # gcAssistBytes: allocation credit (negative = debt)
         self.epoch = 0  # the GC cycle credit belongs to (collector.epoch)
         self.pool_objs: list[int] | None = None  # pool indices of objects it holds
@@ -363,7 +375,7 @@ class Machine:
         g.user_left = float(self.create_ns + (self.wakeup_ns if woken else 0))
         self.gs += 1
         self.heap.stacks += g.stack_alloc
-        self.coll.stack_scan += stack_used
+        self.coll.stack_scan += NEW_G_FRAME_BYTES
         self.ready(g, now, True, woken and client < 0, woken and client < 0)
         return g
 
@@ -563,6 +575,8 @@ class Machine:
         """P starts (or resumes) running g."""
         p.g = g
         p.run_start = now
+        if not g.stack_grown:
+            self._grow_stack(g)
         g.t_wait += now - g.ready_ns
         g.switches += 1
         if g.switches % TRACKING_PERIOD == 0:
@@ -570,6 +584,18 @@ class Machine:
         if self.switch_ns:
             g.user_left += self.switch_ns
         self._exec(p, g, now)
+
+    def _grow_stack(self, g: G) -> None:
+        """g runs for the first time: its stack grows from the STACK_MIN it was created
+        with to the power of two that holds its program's stack (morestack doubling it
+        by copystack, done at once here), and the GC scans what it uses."""
+        g.stack_grown = True
+        a = STACK_MIN
+        while a < g.stack_used:
+            a <<= 1
+        self.heap.stacks += a - g.stack_alloc
+        g.stack_alloc = a
+        self.coll.stack_scan += g.stack_used - NEW_G_FRAME_BYTES
 
     def _exec(self, p: P, g: G, now: int) -> None:
         """Run g's program from its pc until it blocks, ends, or has work to do.
@@ -766,7 +792,7 @@ class Machine:
         self.gs -= 1
         heap = self.heap
         heap.stacks -= g.stack_alloc
-        self.coll.stack_scan -= g.stack_used
+        self.coll.stack_scan -= g.stack_used if g.stack_grown else NEW_G_FRAME_BYTES
         if g.held or g.pool_objs:
             self._release(g)
         self.finished += 1

@@ -29,11 +29,13 @@ from simcore import (
     ConfigError,
     CostModel,
     Distribution,
+    Hooks,
     IOWait,
     Lifetime,
     ObjectSize,
     OpenLoop,
     Program,
+    Progress,
     RatePoint,
     RuntimeConfig,
     SimConfig,
@@ -45,6 +47,7 @@ from simcore import (
     validate,
 )
 from simcore.config import KIB, MIB, MS, SECOND
+from simcore.engine import _Run
 from simcore.results import SpanKind
 
 # Every cost that would blur the arithmetic is zero; the GC's own costs are pinned here
@@ -530,6 +533,31 @@ def test_mark_work_is_scannable_heap_plus_stacks_plus_globals(
     assert c.heap_scan_work_bytes == int(4 * MIB * scannable)
     assert c.heap_marked_bytes == 4 * MIB
     assert c.stacks_bytes == idle_goroutines * 8 * KIB
+
+
+def test_a_goroutine_gets_its_stack_when_it_first_runs() -> None:
+    """newproc1 gives a goroutine a 2 KiB stack (stackMin) with a 32-byte frame on it, and
+    the GC scans hi - sp: 32 B. It grows (copystack) when it runs. One P, five 10 ms
+    requests with 8 KiB stacks arriving 1 ms apart: each waits on the run queue with its
+    2 KiB stack until the one before it ends, then runs with 8 KiB."""
+    cfg = config([compute(10 * MS)], open_loop=arrivals(5, 1 * MS), duration_ns=80 * MS)
+    cfg = cfg.replace(workload=dataclasses.replace(
+        cfg.workload, request=Program(steps=(compute(10 * MS),), stack_bytes=8 * KIB)))
+    seen: dict[int, tuple[int, int]] = {}
+
+    def progress(_: Progress) -> None:
+        seen[run.env.now] = (run.heap.stacks, run.coll.stack_scan)
+
+    run = _Run(cfg, Hooks(progress=progress, progress_interval_ns=MS // 2))
+    run.run()
+    assert seen[MS // 2] == (0, 0)
+    # (allocated stack bytes, stack bytes the GC would scan)
+    assert seen[3 * MS // 2] == (8 * KIB, 8 * KIB)  # the first, running since 1 ms
+    assert seen[5 * MS] == (8 * KIB + 4 * 2 * KIB, 8 * KIB + 4 * 32)  # four waiting
+    assert seen[15 * MS] == (8 * KIB + 3 * 2 * KIB, 8 * KIB + 3 * 32)  # the second runs
+    assert seen[25 * MS] == (8 * KIB + 2 * 2 * KIB, 8 * KIB + 2 * 32)
+    assert seen[45 * MS] == (8 * KIB, 8 * KIB)  # the last, running
+    assert seen[55 * MS] == (0, 0)
 
 
 def test_peak_heap_goal_covers_every_cycle_goal() -> None:

@@ -293,10 +293,10 @@ def _death_spiral() -> Result:
     """GOMEMLIMIT barely above a 16 MiB live heap with GOGC=off and 250 MiB/s of garbage on
     1 P: the GC runs back to back and assists take most of the P. The limiter's bucket (1
     CPU-second per P) fills after about a second. The mutator's own costs are those the
-    scenario was built with (12 ns/object, 0.02 ns/B, no wake-up or mark-time charge): with
-    the fitted defaults the requests alone take ~50 % of the P, the queue grows, and the
-    debt repaid whenever the limiter turns off (one uninterruptible assist in gosim, where
-    Go's gcDrainN stops as the limiter turns on) keeps GC CPU above the cap."""
+    scenario was built with (12 ns/object, 0.02 ns/B, no wake-up or mark-time charge), so
+    the P keeps up with the requests. The same scenario with the fitted costs, against
+    three runs of the Go twin, is tests/test_limiter_twin.py (GC CPU while limiting, the
+    cycle rate, the backlog's stacks)."""
     old = CostModel(alloc_ns_per_object=12.0, alloc_ns_per_byte=0.02, wakeup_ns=0,
                     wakeup_latency_ns=0, mark_alloc_slowdown=0.0)
     return run([compute(20_000), alloc(64 * KIB)], procs=1, gogc=GOGC_OFF, limit=26 * MIB,
@@ -318,24 +318,6 @@ def test_cpu_limiter_engages_in_a_death_spiral() -> None:
     before = [f for t, f in zip(r.series.t_ns, r.series.gc_cpu_fraction, strict=True)
               if 0 < t < first_on]
     assert mean(before) > 0.7  # the spiral
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "DOUBT (since the limiter is updated where Go updates it, docs/fidelity.md): mean GC CPU "
-    "per 50 ms sample while limiting is 0.63 here, not <= 0.55. Go updates the CPU limiter "
-    "only from findRunnableGCWorker (a scheduling point, once 10 ms have passed) and at the "
-    "end of each assist, so at GOMAXPROCS=1 an assist that repays the debt kept while "
-    "limiting runs to its end once the limiter turns off; gosim now does the same. Whether "
-    "real Go stays under 0.55 in this death spiral is not measured (no twin run of it)."))
-def test_cpu_limiter_caps_gc_cpu_once_engaged() -> None:
-    r = _death_spiral()
-    first_on = _first_limited_cycle_start(r)
-    window = [f for t, f in zip(r.series.t_ns, r.series.gc_cpu_fraction, strict=True)
-              if first_on + 100 * MS < t <= first_on + 600 * MS]
-    assert len(window) == 10
-    assert mean(window) <= 0.55
-    # The bucket stays full while the GC wants more than half the CPU: limiting stays on.
-    assert r.summary.limiter_enabled_ns >= 0.8 * (r.summary.simulated_ns - first_on)
 
 
 # --- arrivals ------------------------------------------------------------------------------

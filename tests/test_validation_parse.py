@@ -9,6 +9,10 @@ The captures under validation/testdata were made with gosimtwin built by go1.27.
     idle-p1-gogc100-250s     idle, GOMAXPROCS=1, GOGC=100, 250 s: two "GC forced" cycles
     steady-p2-gogc100-pacer  steady-p1-gogc100's flags at GOMAXPROCS=2, with
                              GODEBUG=gctrace=1,gcpacertrace=1 (runner --pacer-trace)
+    server-p1-gogcoff-lim26-spiral-1
+                             server, GOMAXPROCS=1, GOGC=off, GOMEMLIMIT=26 MiB, 5 s: the
+                             GC CPU limiter's death spiral (with -2 and -3, its repeats:
+                             tests/test_limiter_twin.py)
 
 each as <name>.stdout.json (the program's report), <name>.stderr.txt (gctrace) and
 <name>.spec.json (the RunSpec; "pacer_trace" when the run had gcpacertrace).
@@ -46,7 +50,7 @@ from validation.trace import last_json_line, pacer_traced, parse_stderr  # noqa:
 
 TESTDATA = ROOT / "validation" / "testdata"
 CAPTURES = ("steady-p1-gogc100", "server-p2-gogc100-lim", "idle-p1-gogc100-250s",
-            "steady-p2-gogc100-pacer")
+            "steady-p2-gogc100-pacer", "server-p1-gogcoff-lim26-spiral-1")
 
 
 def load_capture(name: str) -> dict[str, Any]:
@@ -314,7 +318,7 @@ def test_workloads_for_captures(capture: tuple[str, dict[str, Any]]) -> None:
     cfg = validate(workloads.for_run(rec))
     spec, flags = rec["spec"], rec["program"]["config"]
     assert cfg.runtime.gomaxprocs == spec["gomaxprocs"]
-    assert cfg.runtime.gogc == 100
+    assert cfg.runtime.gogc == (-1 if spec["gogc"] == "off" else spec["gogc"])
     assert cfg.runtime.gomemlimit_bytes == (spec["gomemlimit_bytes"] or NO_LIMIT)
     assert cfg.duration_ns == flags["duration-ms"] * 1_000_000
     assert cfg.warmup_ns == flags["warmup-ms"] * 1_000_000
