@@ -4,16 +4,20 @@ The harness (shared/reference/pacer-scenarios.md §1, Go's src/runtime/mgcpacer_
 export_test.go hooks NewGCController/StartCycle/Revise/EndCycle) and the 19 scenarios with
 Go's exact checks and tolerances. Checks run after every cycle, before EndCycle, as in Go.
 
-Go's math/rand streams are replaced by Python's random.Random: the three random scenarios
-run over many seeds (uniform in [-amp, amp)) instead of Go's fixed ones.
+The three random scenarios run twice over: with Go's own math/rand streams (Go's seeds; the
+values stored in tests/golden/go_math_rand.json by tests/gorand, which
+tests/test_pacer_go_streams.py checks against Go), as Go's test runs them, and with Python's
+random.Random over many seeds (uniform in [-amp, amp)), which Go's single seeds cannot show.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -90,6 +94,17 @@ def rand_stream(amp: float, seed: int) -> Stream:
     """Go's random(amp, seed), with Python's generator in place of math/rand."""
     r = random.Random(seed)
     return lambda: ((r.random() - 0.5) * 2) * amp
+
+
+# rand.New(rand.NewSource(seed)).Float64() for each seed the scenarios use, in order
+# (tests/gorand; at least as many values as any scenario has cycles).
+GO_MATH_RAND = Path(__file__).parent / "golden" / "go_math_rand.json"
+
+
+def go_stream(amp: float, seed: int) -> Stream:
+    """Go's random(amp, seed) itself: (r.Float64()-0.5)*2*amp over Go's stream."""
+    values = iter(json.loads(GO_MATH_RAND.read_text())[f"{seed:#x}"])
+    return lambda: ((next(values) - 0.5) * 2) * amp
 
 
 def delay(f: Stream, cycles: int) -> Stream:
@@ -662,30 +677,41 @@ def seed_for(go_seed: int, k: int) -> int:
 
 
 def random_scenarios(k: int) -> dict[str, Scenario]:
+    """The three random scenarios with Python's streams, run k of them."""
+    return random_scenarios_with(lambda amp, go_seed: rand_stream(amp, seed_for(go_seed, k)))
+
+
+def go_random_scenarios() -> dict[str, Scenario]:
+    """The three random scenarios exactly as Go's test runs them (its seeds, its streams)."""
+    return random_scenarios_with(go_stream)
+
+
+def random_scenarios_with(stream: Callable[[float, int], Stream]) -> dict[str, Scenario]:
+    """stream(amp, go_seed): the noise Go draws as random(amp, go_seed)."""
     return {
         "HighGOGC": scenario(
             "HighGOGC",
             check_high_gogc,
             gc_percent=1500,
-            alloc_rate=offset(rand_stream(7, seed_for(0x53, k)), 165),
+            alloc_rate=offset(stream(7, 0x53), 165),
             growth_rate=ssum(
                 constant(2.0),
                 ramp(-1.0, 12),
-                rand_stream(0.01, seed_for(0x1, k)),
+                stream(0.01, 0x1),
                 delay(unit(14), 25),
             ),
         ),
         "JitterAlloc": scenario(
             "JitterAlloc",
             check_jitter,
-            alloc_rate=offset(rand_stream(13, seed_for(0xF, k)), 132),
-            growth_rate=ssum(constant(2.0), ramp(-1.0, 12), rand_stream(0.01, seed_for(0xE, k))),
+            alloc_rate=offset(stream(13, 0xF), 132),
+            growth_rate=ssum(constant(2.0), ramp(-1.0, 12), stream(0.01, 0xE)),
         ),
         "HeavyJitterAlloc": scenario(
             "HeavyJitterAlloc",
             check_heavy_jitter,
-            alloc_rate=offset(rand_stream(33.0, seed_for(0x0, k)), 330),
-            growth_rate=ssum(constant(2.0), ramp(-1.0, 12), rand_stream(0.01, seed_for(0x152, k))),
+            alloc_rate=offset(stream(33.0, 0x0), 330),
+            growth_rate=ssum(constant(2.0), ramp(-1.0, 12), stream(0.01, 0x152)),
         ),
     }
 
@@ -700,6 +726,13 @@ def test_gc_pacer_deterministic(name: str) -> None:
 
 
 RANDOM_NAMES = ["HighGOGC", "JitterAlloc", "HeavyJitterAlloc"]
+
+
+@pytest.mark.parametrize("name", RANDOM_NAMES)
+def test_gc_pacer_random_with_gos_streams(name: str) -> None:
+    """Go's TestGcPacer case itself: the same seeds and math/rand's values, the same checks."""
+    _, results = run_scenario(go_random_scenarios()[name])
+    assert len(results) == 50
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,3 @@
+module gosim/tests/gorand
+
+go 1.27
