@@ -28,7 +28,6 @@ as gctrace's U% and gosim's gc_cpu_fraction do), over the window's length.
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 from pathlib import Path
@@ -48,16 +47,6 @@ from validation import runner, workloads  # noqa: E402
 TESTDATA = ROOT / "validation" / "testdata"
 RUNS = tuple(f"server-p1-gogcoff-lim26-spiral-{i}" for i in (1, 2, 3))
 WINDOW_S = (2.0, 4.0)  # seconds after the setup; the limiter is on by 1.2-1.6 s on both sides
-
-
-def load_run(name: str) -> dict[str, Any]:
-    """The record validation.runner would have written for a capture."""
-    meta = json.loads((TESTDATA / f"{name}.spec.json").read_text())
-    spec = runner.RunSpec(**meta["spec"])
-    env = runner.run_env(spec)
-    return runner.assemble_record(spec, meta["argv"], env, 0,
-                                  (TESTDATA / f"{name}.stdout.json").read_text(),
-                                  (TESTDATA / f"{name}.stderr.txt").read_text(), wall=1.0)
 
 
 def twin_window(run: dict[str, Any]) -> tuple[float, float, int]:
@@ -83,7 +72,7 @@ def gosim_window(r: Result) -> tuple[float, float, int]:
 
 @pytest.fixture(scope="module")
 def twin() -> list[dict[str, Any]]:
-    return [load_run(n) for n in RUNS]
+    return [runner.load_capture(TESTDATA, n) for n in RUNS]
 
 
 @pytest.fixture(scope="module")

@@ -55,12 +55,7 @@ CAPTURES = ("steady-p1-gogc100", "server-p2-gogc100-lim", "idle-p1-gogc100-250s"
 
 def load_capture(name: str) -> dict[str, Any]:
     """The run record the runner would have written for a capture (no load figures)."""
-    meta = json.loads((TESTDATA / f"{name}.spec.json").read_text())
-    spec = runner.RunSpec(**meta["spec"])
-    stdout = (TESTDATA / f"{name}.stdout.json").read_text()
-    stderr = (TESTDATA / f"{name}.stderr.txt").read_text()
-    env = runner.run_env(spec, meta.get("pacer_trace", False))
-    return runner.assemble_record(spec, meta["argv"], env, 0, stdout, stderr, wall=1.0)
+    return runner.load_capture(TESTDATA, name)
 
 
 @pytest.fixture(scope="module", params=CAPTURES)

@@ -478,6 +478,18 @@ def assemble_record(spec: RunSpec, argv: list[str], env: dict[str, str], exit_co
     return record
 
 
+def load_capture(directory: Path, name: str) -> dict[str, Any]:
+    """The record the runner would have written for a capture kept as three files in
+    directory (validation/testdata): <name>.spec.json ({"spec": RunSpec fields, "argv": ...,
+    "pacer_trace": bool}), <name>.stdout.json and <name>.stderr.txt. No load figures."""
+    meta = json.loads((directory / f"{name}.spec.json").read_text())
+    spec = RunSpec(**meta["spec"])
+    env = run_env(spec, meta.get("pacer_trace", False))
+    return assemble_record(spec, meta["argv"], env, 0,
+                           (directory / f"{name}.stdout.json").read_text(),
+                           (directory / f"{name}.stderr.txt").read_text(), wall=1.0)
+
+
 def write_record(record: dict[str, Any], out_dir: Path = RESULTS) -> Path:
     """results/<name>-<timestamp>.json, written to a .tmp file and renamed."""
     out_dir.mkdir(parents=True, exist_ok=True)
