@@ -30,8 +30,8 @@ numbers). Errors are raised as exceptions and turned into a message on stderr (o
     130  interrupted (Ctrl-C); a remote simulation is cancelled on the server
 
 A progress bar (rich) with the simulated time, GC cycles and an ETA appears on stderr once a
-run has taken more than a second, when stderr is a terminal (--progress forces it,
---no-progress hides it).
+run has taken more than a second, when stderr is a terminal (--progress forces it from the
+start, --no-progress hides it).
 
 Other modules may add subcommands: if clients.cli_sweep exists, its register(subparsers) is
 called (parameter sweeps and capacity planning: `gosim sweep`, `gosim plan`), and likewise
@@ -49,9 +49,10 @@ import importlib
 import importlib.util
 import json
 import os
+import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -215,10 +216,12 @@ def _progress_enabled(ns: argparse.Namespace) -> bool:
 
 
 def _bar(ns: argparse.Namespace, description: str) -> ProgressBar:
+    """The run's progress bar; --progress forces it at once, even for a quick run."""
     enabled = _progress_enabled(ns)
-    console = Console(stderr=True, force_terminal=True) if getattr(ns, "progress", None) \
-        else None
-    return ProgressBar(enabled, description, console=console)
+    if getattr(ns, "progress", None):
+        return ProgressBar(enabled, description, delay_s=0.0,
+                           console=Console(stderr=True, force_terminal=True))
+    return ProgressBar(enabled, description)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -404,12 +407,39 @@ def _job_exit(job: Job) -> int:
 # Commands
 
 
+@contextlib.contextmanager
+def _sigint_at_hooks() -> Iterator[list[int]]:
+    """Ctrl-C during a local simulation: noted by a handler and raised as KeyboardInterrupt
+    by the run's next progress hook (Python code, every 0.5 % of the run), not wherever the
+    signal lands. simcore's compiled modules cannot unwind from an exception raised between
+    two of their operations: mypyc's runtime then aborts the process ("fatal: out of
+    memory") instead of exiting with 130. Yields the list the handler appends to. A SIGINT
+    that is ignored stays ignored; off the main thread nothing changes."""
+    hit: list[int] = []
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield hit
+        return
+    try:
+        old = signal.signal(signal.SIGINT, lambda signum, frame: hit.append(signum))
+    except ValueError:  # not the main thread
+        yield hit
+        return
+    try:
+        yield hit
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if hit:
+        raise KeyboardInterrupt
+
+
 def _run(ns: argparse.Namespace) -> int:
     overrides = _overrides(ns)
     if ns.server is None:
         cfg = load_workload(ns.file, overrides)
-        with _bar(ns, Path(ns.file).stem) as bar:
+        with _bar(ns, Path(ns.file).stem) as bar, _sigint_at_hooks() as interrupted:
             def on_progress(p: simcore.Progress) -> None:
+                if interrupted:
+                    raise KeyboardInterrupt
                 bar.update(p.simulated_ns, p.duration_ns, p.cycles, p.requests_completed)
 
             try:

@@ -302,13 +302,16 @@ class RuntimeConfig:
 
     gogc: GOGC as a percentage, GOGC_OFF (-1) for off. gomemlimit_bytes: GOMEMLIMIT,
     NO_LIMIT when unset. container_memory_bytes: the cgroup memory limit; RSS above it is an
-    OOM kill (0 = no container limit).
+    OOM kill (0 = no container limit). num_cpus: the CPUs the process's threads share (cores,
+    or the cgroup's CPU quota); 0 = as many as GOMAXPROCS, Go's default. With no CPU to
+    spare, a thread the kernel wakes waits for one (CostModel.os_tick_ns).
     """
 
     gomaxprocs: int = 8
     gogc: int = 100
     gomemlimit_bytes: int = NO_LIMIT
     container_memory_bytes: int = 0
+    num_cpus: int = 0
 
 
 @dataclass(frozen=True)
@@ -412,6 +415,24 @@ class CostModel:
     wakeup_latency_sigma: float = 0.5
     wakeup_latency_tail_fraction: float = 0.005
     wakeup_latency_tail_ns: int = 500_000
+    # The OS scheduler's tick. A thread the kernel wakes while every CPU runs a thread that
+    # holds a P (RuntimeConfig.num_cpus <= GOMAXPROCS, all Ps busy) does not preempt one at
+    # once: the running thread keeps its slice (Linux EEVDF's RUN_TO_PARITY), and slices end
+    # at the next tick, so the woken thread runs at the next multiple of os_tick_ns (each run
+    # draws the ticks' phase). Where it matters in Go: a thread parked in netpoll (epoll_wait)
+    # while the Ps run idle mark workers, which then do not poll themselves (sched.lastpoll
+    # is 0): the network's and timers' wake-ups wait for it. 4 ms: CONFIG_HZ=250, the Go
+    # twin's VM (Linux 6.18); `perf sched` there shows such threads waiting 1.7 ms at the
+    # median and 3.6 ms at p90, as a uniform wait up to a tick would. 0: the woken thread
+    # runs at once.
+    os_tick_ns: int = 4_000_000
+    # The share of those wake-ups that wait for the tick; the others run at once (the woken
+    # thread is owed CPU time, a positive EEVDF lag, and the running thread's protected
+    # slice is over). 0.85: fitted in docs/fidelity.md, the request p99 of the calibration
+    # set's 26 server and pool configurations (least rms); with it the waits are 0 in 15 %
+    # of cases and uniform up to a tick otherwise: 1.65 ms at the median and 3.5 ms at p90,
+    # where `perf sched` measured 1.7 and 3.6.
+    os_tick_wait_fraction: float = 0.85
     # The runtime's own memory that is neither heap objects, the workload's goroutine stacks
     # nor heap metadata (runtime structures, its own goroutines' stacks and stack caches, OS
     # thread stacks, profiling buckets), present from the start; counted in mappedReady, so
@@ -581,6 +602,8 @@ def validate(cfg: SimConfig) -> SimConfig:
         c.bad("runtime.gomemlimit_bytes", f"must be >= 0, got {r.gomemlimit_bytes}")
     if r.container_memory_bytes < 0:
         c.bad("runtime.container_memory_bytes", f"must be >= 0, got {r.container_memory_bytes}")
+    if r.num_cpus < 0:
+        c.bad("runtime.num_cpus", f"must be >= 0 (0: as many as GOMAXPROCS), got {r.num_cpus}")
 
     w = cfg.workload
     _check_program(c, "workload.request", w.request)
@@ -644,6 +667,7 @@ def validate(cfg: SimConfig) -> SimConfig:
         c.bad("cost.scan_ns_per_byte", "must be > 0")
     c.fraction("cost.noscan_mark_fraction", cfg.cost.noscan_mark_fraction)
     c.fraction("cost.wakeup_latency_tail_fraction", cfg.cost.wakeup_latency_tail_fraction)
+    c.fraction("cost.os_tick_wait_fraction", cfg.cost.os_tick_wait_fraction)
     sigma = cfg.cost.wakeup_latency_sigma
     if math.isfinite(sigma) and sigma > MAX_LOGNORMAL_SIGMA:
         c.bad("cost.wakeup_latency_sigma", f"must be <= {MAX_LOGNORMAL_SIGMA} (a heavier tail "

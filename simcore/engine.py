@@ -87,6 +87,12 @@ class _Run:
         m.wakeup = WakeupSampler(cost.wakeup_latency_ns, cost.wakeup_latency_sigma,
                                  cost.wakeup_latency_tail_fraction,
                                  cost.wakeup_latency_tail_ns, streams.get("wakeup"))
+        m.cpu_spare = cfg.runtime.num_cpus > n
+        m.os_tick_ns = cost.os_tick_ns
+        m.os_tick_wait_fraction = cost.os_tick_wait_fraction
+        m.os_tick_rng = streams.get("os_tick")
+        if cost.os_tick_ns > 0:
+            m.os_tick_phase_ns = m.os_tick_rng.randrange(cost.os_tick_ns)
         self.coll = coll = Collector(env, cfg, m, heap, stats, hooks.cycle)
         # one_event_per_step turns off lazy completions and arrival batching: the reference
         # against which tests check that those optimisations change nothing.

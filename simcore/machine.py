@@ -30,6 +30,13 @@ queue, so local queues still go first), or the world stops. During mark an idle 
 idle mark worker (up to the pacer's cap): it is not idle to the scheduler, and it sees the
 poller only at its drain checks (pollWork every drainCheckThreshold units of scan work),
 then runs its fractional worker first if that is behind, which it is after idle marking.
+But pollWork (and sysmon, and findRunnable's quick poll) skip the poller while a thread is
+parked in it (sched.lastpoll 0), as one usually is when a mark starts (the M of a P that
+last ran dry): then only that thread delivers, and it needs a CPU. With none to spare (as
+many CPUs as Ps, RuntimeConfig.num_cpus), it runs at the OS's next scheduler tick
+(CostModel.os_tick_ns: the running threads keep their slices until then), finds no idle P,
+leaves what it polled for the workers' drain checks and sleeps; from then on the workers
+poll. So the first wake-up of such a mark waits up to a tick.
 Open-loop arrivals are read by one acceptor goroutine that starts a goroutine for each (as
 the twin's generator, or a server's accept loop): while the acceptor waits on a P's queue
 behind such a burst, later arrivals are not read, even with other Ps idle marking. Closed-
@@ -57,6 +64,7 @@ from counts of Ps in each state, updated at every state change (acct()).
 from __future__ import annotations
 
 import math
+import random
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -337,6 +345,26 @@ class Machine:
         # of what waits in poll_q (None: none).
         self.last_poll_ns = 0
         self.sysmon_ev: Event | None = None
+        # A thread parked in netpoll (blocked in epoll_wait; Go's sched.lastpoll is 0 then):
+        # np_parked. One parks when a P runs out of work and does not run an idle mark
+        # worker (findRunnable's blocking netpoll; a spinning M woken for the other idle Ps
+        # parks there too), and it comes back when an event arrives: with an idle P it runs
+        # the woken G there (and parks again only when a P next goes idle, unless other Ps
+        # are still idle); while every idle P runs an idle mark worker it finds none, puts
+        # what it polled on the global queue and sleeps. It needs a CPU to do so: cpu_spare
+        # (RuntimeConfig.num_cpus > GOMAXPROCS) says one is free; else, drawn with
+        # os_tick_rng at probability os_tick_wait_fraction, it waits for the OS's next tick
+        # (os_tick_ns, at os_tick_phase_ns + k x os_tick_ns; all set by the engine), holding
+        # what it will deliver in tick_q: (G, new, is an open-loop arrival); tick_ev is that
+        # tick's pending event (None: none).
+        self.np_parked = False
+        self.cpu_spare = False
+        self.os_tick_ns = 0
+        self.os_tick_phase_ns = 0
+        self.os_tick_wait_fraction = 0.0
+        self.os_tick_rng = random.Random(0)
+        self.tick_q: list[tuple[G, bool, bool]] = []
+        self.tick_ev: Event | None = None
 
     # --- CPU accounting ---------------------------------------------------------------
 
@@ -380,13 +408,14 @@ class Machine:
         return g
 
     def ready(self, g: G, now: int, new: bool, accept: bool = False,
-              netpoll: bool = False) -> None:
+              netpoll: bool = False, since: int = -1) -> None:
         """Make g runnable: hand it to an idle P, else queue it (runnext or global).
 
         new: g was just created. accept: g is an open-loop arrival, read by the acceptor.
         netpoll: g is woken by the network poller (an arrival or the end of an I/O wait).
+        since: when g became ready, if earlier than now (it waited for a thread to poll).
         """
-        g.ready_ns = now
+        g.ready_ns = now if since < 0 else since
         if accept and self.accept_p is not None:
             # The acceptor waits on a P's run queue: it has not read this arrival yet.
             self.accept_wait.append(g)
@@ -401,14 +430,23 @@ class Machine:
             return
         if not self.stw and self.idle:
             if netpoll and self.marking and self.n_idle <= self.idle_cap:
-                # Every idle P runs an idle mark worker: no thread is parked in netpoll,
-                # and the first worker's pollWork to come will see g.
+                # Every idle P runs an idle mark worker. A thread parked in netpoll, if one
+                # is, comes back with g once it has a CPU, finds no idle P and leaves g to
+                # the workers; else (and then) the first worker's pollWork to come sees g.
+                if self.np_parked:
+                    if (self.os_tick_ns > 0 and not self.cpu_spare
+                            and self.os_tick_rng.random() < self.os_tick_wait_fraction):
+                        self._tick_wait(g, new, accept, now)
+                        return
+                    self.np_parked = False
+                    self.last_poll_ns = now
                 self._poll_wait(g, accept, now)
                 return
             p = self.idle.pop()
             self._unidle(p, now)
             if netpoll:
                 self.last_poll_ns = now  # the thread parked in netpoll came back with g
+                self.np_parked = bool(self.idle)  # the other idle Ps' spinning M parks
             if self.frac > 0.0 and self._frac_behind(p, now):
                 # The woken P's findRunnable runs the fractional worker first; g waits.
                 self.runnable += 1
@@ -458,6 +496,31 @@ class Machine:
                 p.runq.append(old)
 
     # --- wake-ups during mark -----------------------------------------------------------
+
+    def _tick_wait(self, g: G, new: bool, accept: bool, now: int) -> None:
+        """g is ready in the netpoller and the thread parked there has no CPU: it runs at
+        the OS's next tick (CostModel.os_tick_ns), with whatever else is ready by then."""
+        self.tick_q.append((g, new, accept))
+        if self.tick_ev is None:
+            tick = self.os_tick_ns
+            d = tick - (now - self.os_tick_phase_ns) % tick
+            self.tick_ev = call_after(self.env, d, self._tick_deliver)
+
+    def _tick_deliver(self, ev: simpy.Event) -> None:
+        """The thread parked in netpoll runs: it is no longer parked (pollWork, sysmon and
+        findRunnable poll again) and what it polled is ready as if just woken."""
+        if ev is not self.tick_ev:
+            return
+        self.tick_ev = None
+        now = self.env._now
+        if self.n_lazy:
+            self.settle(now)
+        self.np_parked = False
+        self.last_poll_ns = now
+        q = self.tick_q
+        self.tick_q = []
+        for g, new, accept in q:
+            self.ready(g, now, new, accept, True, g.ready_ns)
 
     def _poll_wait(self, g: G, accept: bool, now: int) -> None:
         """g is ready in the netpoller while every idle P runs an idle mark worker. The
@@ -559,6 +622,11 @@ class Machine:
         runnable on the global queue (startTheWorld polls the network)."""
         self.poll_ev = None
         self.sysmon_ev = None
+        self.tick_ev = None
+        for g, _, _ in self.tick_q:
+            self.runnable += 1
+            self.global_q.append(g)
+        self.tick_q = []
         for g, _ in self.poll_q:
             self.runnable += 1
             self.global_q.append(g)
@@ -862,6 +930,8 @@ class Machine:
             p.idle = True
             p.idle_since = now
             self.idle.append(p)
+            if not self.marking or self.n_idle > self.idle_cap:
+                self.np_parked = True  # its M blocks in netpoll (findRunnable)
             if self.marking:
                 self.coll.replan()
             return

@@ -49,6 +49,7 @@ from simcore import (
 from simcore.config import KIB, MIB, MS, SECOND
 from simcore.engine import _Run
 from simcore.results import SpanKind
+from simcore.workload import Streams
 
 # Every cost that would blur the arithmetic is zero; the GC's own costs are pinned here
 # (stw_sweep_term_ns=20000, stw_mark_term_ns=8000, stw_per_p_ns=3000, stop_running_ns=15000,
@@ -918,21 +919,31 @@ def test_forced_gc_counts_from_the_first_heap_triggered_gc() -> None:
     assert r.summary.cycles_forced == 1 and r.summary.cycles_heap == 1
 
 
-def test_arrivals_while_every_idle_p_marks_wait_for_a_drain_check_and_the_acceptor() -> None:
-    """Two Ps idle marking a 48 MiB scannable heap (a heap-triggered cycle at 34.026 ms, so
-    both Ps may run idle workers). No thread is parked in netpoll, so the arrival at 35.1 ms
-    is seen by the first idle worker's drain check to come (pollWork every 100000 units of
-    scan work: P1's, whose worker started at 34.126 ms). That P's fractional worker is
-    behind (idle marking does not count), so it runs first, with the acceptor waiting on its
-    queue: the arrival at 35.3 ms is not read until the burst ends, although P0 idle-marks
-    all along. Then the acceptor starts both, the newest in runnext."""
+def _two_arrivals_in_a_mark(num_cpus: int, **cost: object) -> SimConfig:
+    """Requests at 1000/s until 34.9 ms, then at 35.1 and 35.3 ms, each 50 us and 1 MiB: the
+    cycle triggered near 34 ms marks a 48 MiB scannable heap while both arrivals come."""
     big = Step(allocate=Allocate(bytes=const(1 * MIB), object_sizes=(ObjectSize(1 * MIB),),
                                  scannable_fraction=0.0, lifetime=Lifetime.REQUEST))
     two = OpenLoop(rate_per_s=1000.0, process=ArrivalProcess.CONSTANT,
                    schedule=(RatePoint(34_900_000, 5000.0), RatePoint(35_350_000, 0.0)))
     cfg = config([compute(50_000), big], procs=2, open_loop=two, duration_ns=80 * MS,
                  baseline_heap=BaselineHeap(live_bytes=48 * MIB, scannable_fraction=1.0))
-    r = simulate(dataclasses.replace(cfg, trace_start_ns=30 * MS, trace_duration_ns=20 * MS))
+    return dataclasses.replace(
+        cfg, runtime=dataclasses.replace(cfg.runtime, num_cpus=num_cpus),
+        cost=dataclasses.replace(cfg.cost, **cost),  # type: ignore[arg-type]
+        trace_start_ns=30 * MS, trace_duration_ns=20 * MS)
+
+
+def test_arrivals_while_every_idle_p_marks_wait_for_a_drain_check_and_the_acceptor() -> None:
+    """Two Ps idle marking a 48 MiB scannable heap (a heap-triggered cycle at 34.026 ms, so
+    both Ps may run idle workers), on three CPUs: the thread parked in netpoll has a CPU and
+    comes back with the arrival at 35.1 ms at once, finds no idle P and leaves it to the
+    first idle worker's drain check to come (pollWork every 100000 units of scan work: P1's,
+    whose worker started at 34.126 ms). That P's fractional worker is behind (idle marking
+    does not count), so it runs first, with the acceptor waiting on its queue: the arrival
+    at 35.3 ms is not read until the burst ends, although P0 idle-marks all along. Then the
+    acceptor starts both, the newest in runnext."""
+    r = simulate(_two_arrivals_in_a_mark(num_cpus=3))
     c = r.cycles[0]
     assert c.start_ns + c.stw_sweep_term_clock_ns == 34_026_000
     spans = r.trace.spans
@@ -948,3 +959,34 @@ def test_arrivals_while_every_idle_p_marks_wait_for_a_drain_check_and_the_accept
     p0 = [s for s in spans if s.track == 0 and s.kind is SpanKind.IDLE_MARK
           and s.start_ns <= 35_100_000 and s.end_ns >= burst.end_ns]
     assert p0, "P0 idle-marked through the burst and never saw either arrival"
+
+
+def test_a_mark_s_first_wake_up_waits_for_the_os_tick_with_no_cpu_to_spare() -> None:
+    """The same two arrivals on two CPUs. A thread is parked in netpoll when the mark starts
+    (the M of the P that last ran dry), so the idle workers do not poll, and with both CPUs
+    running the Ps' threads it runs only at the OS's next tick (4 ms ticks at a phase the
+    run draws: seed 1's first tick after 35.1 ms is at 35.968683 ms). Both arrivals are
+    ready then, together; the first idle worker's drain check after the tick takes them, its
+    P's fractional burst runs first, and the acceptor starts both, the newest first. With a
+    spare CPU, os_tick_ns 0 or os_tick_wait_fraction 0 the run is the one of the test above."""
+    cfg = _two_arrivals_in_a_mark(num_cpus=2, os_tick_wait_fraction=1.0)
+    tick = cfg.cost.os_tick_ns
+    phase = Streams(cfg.seed).get("os_tick").randrange(tick)
+    at = 35_100_000 + tick - (35_100_000 - phase) % tick
+    assert (cfg.seed, tick, at) == (1, 4_000_000, 35_968_683)
+    r = simulate(cfg)
+    spans = r.trace.spans
+    run = {s.goroutine: s for s in spans if s.kind is SpanKind.GOROUTINE}
+    first, second = run[35], run[36]  # arrived at 35.1 and 35.3 ms
+    burst = next(s for s in spans if s.kind is SpanKind.FRACTIONAL and s.end_ns == second.start_ns)
+    assert at < burst.start_ns <= at + 100_105  # the first drain check after the tick
+    assert burst.start_ns < second.start_ns < first.start_ns  # the newest first
+    spare = simulate(_two_arrivals_in_a_mark(num_cpus=3, os_tick_wait_fraction=1.0))
+    early = {s.goroutine: s for s in spare.trace.spans if s.kind is SpanKind.GOROUTINE}
+    early_burst = next(s for s in spare.trace.spans if s.kind is SpanKind.FRACTIONAL
+                       and s.end_ns == early[36].start_ns)
+    assert 35_100_000 < early_burst.start_ns <= 35_100_000 + 100_105 < at  # no wait for a CPU
+    assert first.start_ns > early[35].start_ns
+    for same in (_two_arrivals_in_a_mark(num_cpus=2, os_tick_ns=0),
+                 _two_arrivals_in_a_mark(num_cpus=2, os_tick_wait_fraction=0.0)):
+        assert simulate(same).trace.spans == spare.trace.spans

@@ -15,6 +15,7 @@ bytes, its scannable fraction weighted accordingly).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from simcore.config import (
@@ -285,7 +286,8 @@ BUILDERS = {"steady": steady, "server": server, "idle": idle, "memlimit": memlim
 
 def for_run(run: dict[str, Any], cost: CostModel | None = None) -> SimConfig:
     """The SimConfig of a result file (runner.py's JSON): the flags the program echoed, the
-    GOMAXPROCS/GOGC/GOMEMLIMIT it ran with, and its measured globals."""
+    GOMAXPROCS/GOGC/GOMEMLIMIT it ran with, its measured globals, and the machine's CPUs
+    (runtime.NumCPU() as the program reported it, else the runner's count)."""
     prog = run.get("program") or {}
     spec = run["spec"]
     mode = spec["mode"]
@@ -293,6 +295,8 @@ def for_run(run: dict[str, Any], cost: CostModel | None = None) -> SimConfig:
     flags = {k: v for k, v in flags.items() if k in DEFAULTS[mode]}
     globals_bytes = int((prog.get("run_start_metrics") or {}).get(
         "/gc/scan/globals:bytes", GO_GLOBALS_BYTES))
-    return BUILDERS[mode](flags, gomaxprocs=int(spec["gomaxprocs"]), gogc=spec["gogc"],
-                          gomemlimit_bytes=spec.get("gomemlimit_bytes"), cost=cost,
-                          globals_bytes=globals_bytes)
+    cfg = BUILDERS[mode](flags, gomaxprocs=int(spec["gomaxprocs"]), gogc=spec["gogc"],
+                         gomemlimit_bytes=spec.get("gomemlimit_bytes"), cost=cost,
+                         globals_bytes=globals_bytes)
+    ncpu = prog.get("ncpu") or (run.get("load") or {}).get("ncpu") or 0
+    return cfg.replace(runtime=dataclasses.replace(cfg.runtime, num_cpus=int(ncpu)))

@@ -67,16 +67,18 @@ class SimConfig(_message.Message):
     def __init__(self, runtime: _Optional[_Union[RuntimeConfig, _Mapping]] = ..., workload: _Optional[_Union[Workload, _Mapping]] = ..., cost: _Optional[_Union[CostModel, _Mapping]] = ..., duration_ns: _Optional[int] = ..., seed: _Optional[int] = ..., sample_interval_ns: _Optional[int] = ..., warmup_ns: _Optional[int] = ..., trace_start_ns: _Optional[int] = ..., trace_duration_ns: _Optional[int] = ..., trace_max_spans: _Optional[int] = ...) -> None: ...
 
 class RuntimeConfig(_message.Message):
-    __slots__ = ("gomaxprocs", "gogc", "gomemlimit_bytes", "container_memory_bytes")
+    __slots__ = ("gomaxprocs", "gogc", "gomemlimit_bytes", "container_memory_bytes", "num_cpus")
     GOMAXPROCS_FIELD_NUMBER: _ClassVar[int]
     GOGC_FIELD_NUMBER: _ClassVar[int]
     GOMEMLIMIT_BYTES_FIELD_NUMBER: _ClassVar[int]
     CONTAINER_MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    NUM_CPUS_FIELD_NUMBER: _ClassVar[int]
     gomaxprocs: int
     gogc: int
     gomemlimit_bytes: int
     container_memory_bytes: int
-    def __init__(self, gomaxprocs: _Optional[int] = ..., gogc: _Optional[int] = ..., gomemlimit_bytes: _Optional[int] = ..., container_memory_bytes: _Optional[int] = ...) -> None: ...
+    num_cpus: int
+    def __init__(self, gomaxprocs: _Optional[int] = ..., gogc: _Optional[int] = ..., gomemlimit_bytes: _Optional[int] = ..., container_memory_bytes: _Optional[int] = ..., num_cpus: _Optional[int] = ...) -> None: ...
 
 class Workload(_message.Message):
     __slots__ = ("request", "open_loop", "closed_loop", "workers", "baseline_heap", "idle_goroutines", "idle_goroutine_stack_bytes", "globals_bytes", "name")
@@ -245,7 +247,7 @@ class BaselineHeap(_message.Message):
     def __init__(self, live_bytes: _Optional[int] = ..., object_bytes: _Optional[int] = ..., scannable_fraction: _Optional[float] = ..., churn_bytes_per_s: _Optional[float] = ...) -> None: ...
 
 class CostModel(_message.Message):
-    __slots__ = ("alloc_ns_per_object", "alloc_ns_per_byte", "refill_ns", "large_alloc_ns", "heap_grow_ns_per_mib", "scan_ns_per_byte", "large_scan_ns_per_byte", "noscan_mark_fraction", "write_barrier_slowdown", "stw_sweep_term_ns", "stw_mark_term_ns", "stw_per_p_ns", "stop_running_ns", "sweep_ns_per_span", "scavenge_ns_per_page", "goroutine_create_ns", "context_switch_ns", "wakeup_ns", "mark_alloc_slowdown", "wakeup_latency_ns", "wakeup_latency_sigma", "wakeup_latency_tail_fraction", "wakeup_latency_tail_ns", "runtime_base_bytes", "metadata_fraction")
+    __slots__ = ("alloc_ns_per_object", "alloc_ns_per_byte", "refill_ns", "large_alloc_ns", "heap_grow_ns_per_mib", "scan_ns_per_byte", "large_scan_ns_per_byte", "noscan_mark_fraction", "write_barrier_slowdown", "stw_sweep_term_ns", "stw_mark_term_ns", "stw_per_p_ns", "stop_running_ns", "sweep_ns_per_span", "scavenge_ns_per_page", "goroutine_create_ns", "context_switch_ns", "wakeup_ns", "mark_alloc_slowdown", "wakeup_latency_ns", "wakeup_latency_sigma", "wakeup_latency_tail_fraction", "wakeup_latency_tail_ns", "os_tick_ns", "os_tick_wait_fraction", "runtime_base_bytes", "metadata_fraction")
     ALLOC_NS_PER_OBJECT_FIELD_NUMBER: _ClassVar[int]
     ALLOC_NS_PER_BYTE_FIELD_NUMBER: _ClassVar[int]
     REFILL_NS_FIELD_NUMBER: _ClassVar[int]
@@ -269,6 +271,8 @@ class CostModel(_message.Message):
     WAKEUP_LATENCY_SIGMA_FIELD_NUMBER: _ClassVar[int]
     WAKEUP_LATENCY_TAIL_FRACTION_FIELD_NUMBER: _ClassVar[int]
     WAKEUP_LATENCY_TAIL_NS_FIELD_NUMBER: _ClassVar[int]
+    OS_TICK_NS_FIELD_NUMBER: _ClassVar[int]
+    OS_TICK_WAIT_FRACTION_FIELD_NUMBER: _ClassVar[int]
     RUNTIME_BASE_BYTES_FIELD_NUMBER: _ClassVar[int]
     METADATA_FRACTION_FIELD_NUMBER: _ClassVar[int]
     alloc_ns_per_object: float
@@ -294,6 +298,8 @@ class CostModel(_message.Message):
     wakeup_latency_sigma: float
     wakeup_latency_tail_fraction: float
     wakeup_latency_tail_ns: int
+    os_tick_ns: int
+    os_tick_wait_fraction: float
     runtime_base_bytes: int
     metadata_fraction: float
-    def __init__(self, alloc_ns_per_object: _Optional[float] = ..., alloc_ns_per_byte: _Optional[float] = ..., refill_ns: _Optional[int] = ..., large_alloc_ns: _Optional[int] = ..., heap_grow_ns_per_mib: _Optional[int] = ..., scan_ns_per_byte: _Optional[float] = ..., large_scan_ns_per_byte: _Optional[float] = ..., noscan_mark_fraction: _Optional[float] = ..., write_barrier_slowdown: _Optional[float] = ..., stw_sweep_term_ns: _Optional[int] = ..., stw_mark_term_ns: _Optional[int] = ..., stw_per_p_ns: _Optional[int] = ..., stop_running_ns: _Optional[int] = ..., sweep_ns_per_span: _Optional[int] = ..., scavenge_ns_per_page: _Optional[int] = ..., goroutine_create_ns: _Optional[int] = ..., context_switch_ns: _Optional[int] = ..., wakeup_ns: _Optional[int] = ..., mark_alloc_slowdown: _Optional[float] = ..., wakeup_latency_ns: _Optional[int] = ..., wakeup_latency_sigma: _Optional[float] = ..., wakeup_latency_tail_fraction: _Optional[float] = ..., wakeup_latency_tail_ns: _Optional[int] = ..., runtime_base_bytes: _Optional[int] = ..., metadata_fraction: _Optional[float] = ...) -> None: ...
+    def __init__(self, alloc_ns_per_object: _Optional[float] = ..., alloc_ns_per_byte: _Optional[float] = ..., refill_ns: _Optional[int] = ..., large_alloc_ns: _Optional[int] = ..., heap_grow_ns_per_mib: _Optional[int] = ..., scan_ns_per_byte: _Optional[float] = ..., large_scan_ns_per_byte: _Optional[float] = ..., noscan_mark_fraction: _Optional[float] = ..., write_barrier_slowdown: _Optional[float] = ..., stw_sweep_term_ns: _Optional[int] = ..., stw_mark_term_ns: _Optional[int] = ..., stw_per_p_ns: _Optional[int] = ..., stop_running_ns: _Optional[int] = ..., sweep_ns_per_span: _Optional[int] = ..., scavenge_ns_per_page: _Optional[int] = ..., goroutine_create_ns: _Optional[int] = ..., context_switch_ns: _Optional[int] = ..., wakeup_ns: _Optional[int] = ..., mark_alloc_slowdown: _Optional[float] = ..., wakeup_latency_ns: _Optional[int] = ..., wakeup_latency_sigma: _Optional[float] = ..., wakeup_latency_tail_fraction: _Optional[float] = ..., wakeup_latency_tail_ns: _Optional[int] = ..., os_tick_ns: _Optional[int] = ..., os_tick_wait_fraction: _Optional[float] = ..., runtime_base_bytes: _Optional[int] = ..., metadata_fraction: _Optional[float] = ...) -> None: ...
