@@ -408,13 +408,14 @@ def _job_exit(job: Job) -> int:
 
 
 @contextlib.contextmanager
-def _sigint_at_hooks() -> Iterator[list[int]]:
+def deferred_sigint() -> Iterator[list[int]]:
     """Ctrl-C during a local simulation: noted by a handler and raised as KeyboardInterrupt
-    by the run's next progress hook (Python code, every 0.5 % of the run), not wherever the
-    signal lands. simcore's compiled modules cannot unwind from an exception raised between
-    two of their operations: mypyc's runtime then aborts the process ("fatal: out of
-    memory") instead of exiting with 130. Yields the list the handler appends to. A SIGINT
-    that is ignored stays ignored; off the main thread nothing changes."""
+    by the caller (`gosim run`'s progress hook checks the list every 0.5 % of the run) or,
+    at the latest, when the block ends; not wherever the signal lands. simcore's compiled
+    modules cannot unwind from an exception raised between two of their operations: mypyc's
+    runtime then aborts the process ("fatal: out of memory") instead of exiting with 130.
+    Yields the list the handler appends to. A SIGINT that is ignored stays ignored; off the
+    main thread nothing changes."""
     hit: list[int] = []
     if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         yield hit
@@ -436,7 +437,7 @@ def _run(ns: argparse.Namespace) -> int:
     overrides = _overrides(ns)
     if ns.server is None:
         cfg = load_workload(ns.file, overrides)
-        with _bar(ns, Path(ns.file).stem) as bar, _sigint_at_hooks() as interrupted:
+        with _bar(ns, Path(ns.file).stem) as bar, deferred_sigint() as interrupted:
             def on_progress(p: simcore.Progress) -> None:
                 if interrupted:
                     raise KeyboardInterrupt

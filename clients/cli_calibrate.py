@@ -123,8 +123,11 @@ def calibrate_main(ns: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         duration = _duration_ns(ns.duration) if ns.duration else None
-        cal = calibrate(text, metrics, duration_ns=duration, seed=ns.seed,
-                        simulate=not ns.no_simulate)
+        from clients.cli import deferred_sigint  # loaded: it registers this command
+
+        with deferred_sigint():  # no abort inside the compiled simulator
+            cal = calibrate(text, metrics, duration_ns=duration, seed=ns.seed,
+                            simulate=not ns.no_simulate)
     except (CalibrationError, ValueError) as e:
         print(f"gosim calibrate: {ns.log}: {e}", file=sys.stderr)
         return EXIT_USAGE

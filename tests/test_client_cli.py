@@ -430,6 +430,23 @@ def test_ctrl_c_exits_130() -> None:
     assert "interrupted" in "".join(seen)
 
 
+def test_ctrl_c_is_deferred_out_of_the_simulator() -> None:
+    """deferred_sigint: a SIGINT inside the block is only noted (the compiled simulator never
+    sees an exception it cannot unwind from) and raised as KeyboardInterrupt when it ends."""
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), cli.deferred_sigint() as hit:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)  # the handler runs between bytecodes
+            assert hit == [signal.SIGINT]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        with cli.deferred_sigint() as hit:  # nothing pressed: nothing raised
+            pass
+        assert hit == []
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 @pytest.mark.e2e
 def test_console_script_and_demo() -> None:
     r = subprocess.run([*gosim_command(), "demo"], cwd=ROOT, capture_output=True, text=True,
