@@ -75,7 +75,7 @@ from simpy.events import URGENT, Event
 from simcore.clock import Clock
 from simcore.heap import Heap
 from simcore.results import SpanKind
-from simcore.timers import call_after
+from simcore.timers import call_after, call_at_reserved, reserve_eid
 from simcore.tracing import TraceRecorder
 from simcore.workload import (
     LIFE_FOREVER,
@@ -211,6 +211,7 @@ class P:
         "g",
         "idle",
         "idle_since",
+        "lazy_eid",
         "lazy_end",
         "pid",
         "role",
@@ -238,6 +239,9 @@ class P:
         self.role = ROLE_USER
         self.idle = False
         self.lazy_end = -1  # >= 0: the G's last segment ends then, with no event (settle)
+        # The place in SimPy's order of creation the segment's event would have had (taken
+        # by _segment when it goes lazy; materialize and settle keep that order).
+        self.lazy_eid = 0
         self.run_start = 0  # when the current G started running here (for the trace)
         self.idle_since = 0  # when this P last went idle (for the trace)
         self.assist_wall = 0  # wall ns the current segment's assist still takes
@@ -247,8 +251,8 @@ class P:
         self.frac_start = -1  # when the running fractional burst started; -1: none
 
 
-def _lazy_end(p: P) -> int:
-    return p.lazy_end
+def _lazy_order(p: P) -> tuple[int, int]:
+    return (p.lazy_end, p.lazy_eid)
 
 
 class Pool:
@@ -743,6 +747,7 @@ class Machine:
                 # The G finishes with this segment and nothing can intervene on this P
                 # before: no event; settle() completes it when time passes its end.
                 p.lazy_end = end
+                p.lazy_eid = reserve_eid(self.env)
                 self.lazy.append(p)
                 self.n_lazy += 1
                 return
@@ -758,10 +763,12 @@ class Machine:
         return call_after(self.env, delay, self._p_event, p, URGENT)
 
     def _segment_ends_at(self, p: P, end: int) -> bool:
-        """Whether another P's segment ends at the same ns. Such a tie is not completed
-        lazily: events at one time fire in the order they were made, which settle() cannot
-        know, and the order decides e.g. which P goes idle first."""
-        return any(q is not p and q.g is not None and q.seg_end == end for q in self.ps)
+        """Whether another P's segment or time slice ends at the same ns. Such a tie is not
+        completed lazily: settle() runs first in every callback, so a lazy P would come
+        before a P event at its time that was made earlier (events at one time fire in the
+        order they were made, and the order decides e.g. which P goes idle first)."""
+        return any(q is not p and q.g is not None and (q.seg_end == end or q.slice_end == end)
+                   for q in self.ps)
 
     def _advance(self, p: P, g: G, now: int) -> None:
         """Account g's progress on p from the segment start to now."""
@@ -1271,7 +1278,7 @@ class Machine:
         if due is lazy:
             due = [lazy[0]]
         if len(due) > 1:
-            due.sort(key=_lazy_end)
+            due.sort(key=_lazy_order)
         for p in due:
             lazy.remove(p)
             self.n_lazy -= 1
@@ -1284,9 +1291,11 @@ class Machine:
 
     def materialize(self, now: int) -> None:
         """A G is about to wait: lazy Ps get real events, since their completion now
-        matters (they will pick it up)."""
+        matters (they will pick it up). Each goes where the event _segment did not make
+        would have been among events at its time (its reserved place in the order of
+        creation), so laziness cannot change which of two Ps ending together fires first."""
         for p in self.lazy:
-            p.ev = self._p_timer(p.lazy_end - now, p)
+            p.ev = call_at_reserved(self.env, p.lazy_end, p.lazy_eid, self._p_event, p, URGENT)
             p.lazy_end = -1
         self.lazy.clear()
         self.n_lazy = 0

@@ -11,6 +11,11 @@ order of creation among events at one time. advance_to moves the clock to a time
 any scheduled event, which the arrival loop uses to take the next arrival without an event
 (nothing can happen in between, so the result is the same as an event then). Both read
 SimPy's queue, clock and event-id counter (simpy 4.1's Environment._queue, _now, _eid).
+
+An event may also be made later than it is decided: reserve_eid takes its place in the
+order of creation now, and call_at_reserved pushes it with that place, so it fires among
+events at its time exactly where an event made at the reservation would have (the
+machine's lazy completions use this: simcore.machine, settle and materialize).
 """
 
 from __future__ import annotations
@@ -35,6 +40,26 @@ def call_after(env: Clock, delay: int, callback: Callable[[Event], None], value:
     ev._ok = True
     ev._value = value
     heappush(env._queue, (env._now + delay, priority, next(env._eid), ev))
+    return ev
+
+
+def reserve_eid(env: Clock) -> int:
+    """Take the next event id (a place in the order of creation) for an event made later
+    with call_at_reserved."""
+    return next(env._eid)
+
+
+def call_at_reserved(env: Clock, t: int, eid: int, callback: Callable[[Event], None],
+                     value: Any = None, priority: EventPriority = NORMAL) -> Event:
+    """Run callback(event) at time t (>= now) in the place of creation eid (reserve_eid);
+    otherwise as call_after."""
+    assert t >= env._now, (t, env._now)
+    ev = Event.__new__(Event)
+    ev.env = env
+    ev.callbacks = [callback]
+    ev._ok = True
+    ev._value = value
+    heappush(env._queue, (t, priority, eid, ev))
     return ev
 
 

@@ -202,7 +202,8 @@ def configs(draw: Any, *, zero_cost: bool = False, constant: bool = False) -> Si
         gogc=draw(st.sampled_from([GOGC_OFF, 25, 50, 100, 200, 400])),
         gomemlimit_bytes=draw(st.sampled_from([NO_LIMIT, NO_LIMIT, 24 * MIB, 48 * MIB,
                                                128 * MIB])),
-        container_memory_bytes=draw(st.sampled_from([0, 0, 0, 96 * MIB])))
+        container_memory_bytes=draw(st.sampled_from([0, 0, 0, 96 * MIB])),
+        num_cpus=draw(st.sampled_from([0, 0, 1, 2, 16])))
     return SimConfig(runtime=runtime, workload=workload,
                      cost=ZERO_COST if zero_cost else CostModel(), duration_ns=duration,
                      seed=draw(st.integers(0, 2**32)),
@@ -557,19 +558,15 @@ def test_lazy_completion_does_not_change_the_result(cfg: SimConfig) -> None:
     assert run.run() == fast
 
 
-@pytest.mark.xfail(strict=True, reason="known: two Ps whose goroutines end at the same ns "
-                   "fire in their events' creation order, which a lazy completion changes "
-                   "(materialize creates its timer later); see the docstring")
 def test_lazy_completion_and_two_ps_ending_at_the_same_instant() -> None:
     """A falsifying example hypothesis found for the property above (4 Ps, GOGC=off, 44 us
     requests at 11 418/s, seed 1). Two requests that started together end at 10.356356 ms
     on two Ps, one with a new goroutine in runnext, the other with nothing local while an
-    arrival waits in the netpoller. With events only, the first P to fire runs the
-    runnext goroutine; with lazy completions the other one's timer was created first (by
-    materialize) and it takes the arrival: the two requests run in the other order
-    (latencies 76.9 / 87.0 us against 104.7 / 59.2 us). A fix: order same-instant P events
-    canonically (by P), not by creation; it changes every golden and fidelity figure that
-    has such ties."""
+    arrival waits in the netpoller. Events at one time fire in their order of creation, and
+    here the order decides which P takes the arrival. A lazy completion's event is made
+    later than it is decided (materialize), so it used to come second and the two requests
+    ran in the other order (latencies 76.9 / 87.0 us against 104.7 / 59.2 us); it now takes
+    its place in that order when it goes lazy (simcore.timers.reserve_eid)."""
     from simcore.engine import _Run
 
     cfg = SimConfig(
