@@ -20,7 +20,11 @@ and, cumulative, the bytes of the spans mcache refills get from mcentral.cacheSp
 object's span class; mcentral.go): `swept` from its partly used swept spans, `unswept` from
 partly used or full spans it sweeps itself and finds free slots in, `fresh` new spans from
 the heap (mcentral.grow), and `budget` how many of those were taken because 100 spans swept
-in a row had no free slot (spanBudget) rather than because no span was left to sweep.
+in a row had no free slot (spanBudget) rather than because no span was left to sweep. At
+each heap-triggered gcStart it also prints the pacer's inputs as the trigger saw them (a line
+`probetrigger t=NS live=B trigger=B goal=B marked=B objects=B ready=B free=B swept=PAGES
+inuse=PAGES`: heapLive, the trigger and goal gcController.trigger() returns, heapMarked,
+totalAlloc - totalFree, mappedReady, heapFree, pages swept this cycle and pages in use).
 
 Then it rebuilds the twin with that toolchain and reruns each result file's command with its
 environment, and writes, per configuration, the last probe line and the run's end metrics.
@@ -86,6 +90,10 @@ PATCHES: tuple[tuple[str, str, str, bool], ...] = (
      "\ts = c.grow()\n\tif s == nil {\n\t\treturn nil\n\t}\n",
      "\tatomic.Xaddint64(&probeFresh, int64(s.npages*pageSize))\n", False),
     ("mgc.go",
+     "\t// Pick up the remaining unswept/not being swept spans concurrently\n",
+     "\tif debug.gctrace > 0 && trigger.kind == gcTriggerHeap {\n\t\tprobeTrigger()\n\t}\n",
+     True),
+    ("mgc.go",
      "\t// Print gctrace before dropping worldsema. As soon as we drop\n",
      "\tif debug.gctrace > 0 {\n\t\tprobePrint()\n\t}\n", True),
 )
@@ -104,6 +112,15 @@ func probePrint() {
 		" wbuf=", d.inWorkBufs, " swept=", atomic.Loadint64(&probeFromSwept),
 		" unswept=", atomic.Loadint64(&probeFromUnswept), " fresh=", atomic.Loadint64(&probeFresh),
 		" budget=", atomic.Loadint64(&probeBudgetOut), "\\n")
+}
+
+func probeTrigger() {
+	trigger, goal := gcController.trigger()
+	print("probetrigger t=", nanotime()-runtimeInitTime, " live=", gcController.heapLive.Load(),
+		" trigger=", trigger, " goal=", goal, " marked=", gcController.heapMarked,
+		" objects=", gcController.totalAlloc.Load()-gcController.totalFree.Load(),
+		" ready=", gcController.mappedReady.Load(), " free=", gcController.heapFree.load(),
+		" swept=", mheap_.pagesSwept.Load(), " inuse=", mheap_.pagesInUse.Load(), "\\n")
 }
 """
 
