@@ -41,6 +41,10 @@ def test_parse_probe_reads_each_line() -> None:
            "probe t=123 misc=4096 gcbits=65536 spanq=-8 ssb=0 spine=16 wbuf=32768\n")
     assert rp.parse_probe(err) == [{"t": 123, "misc": 4096, "gcbits": 65536, "spanq": -8,
                                     "ssb": 0, "spine": 16, "wbuf": 32768}]
+    trig = "probetrigger t=9 live=300 trigger=290 goal=400 marked=100\n"
+    assert rp.parse_probe(err + trig, "probetrigger") == [
+        {"t": 9, "live": 300, "trigger": 290, "goal": 400, "marked": 100}]
+    assert rp.parse_probe(trig) == []
 
 
 @pytest.mark.e2e
@@ -67,3 +71,13 @@ def test_the_probe_counts_the_bitmap_arenas_of_a_real_run() -> None:
     objects = out["end_metrics"]["/memory/classes/heap/objects:bytes"]
     assert last["swept"] + last["unswept"] + last["fresh"] >= objects // 2
     assert last["budget"] >= 0
+    # The pacer's inputs at each heap-triggered start: the heap reached the trigger, which
+    # is below the goal, and the goal's memory accounting holds (heapFree + objects <=
+    # mappedReady, as memoryLimitHeapGoal requires).
+    assert out["triggers"], "no heap-triggered cycle in a second of the leak"
+    for t in out["triggers"]:
+        # (the trigger is recomputed for the line, a moment after the test that started
+        # the cycle: another P's accounting may have moved it by a span or so since)
+        assert t["trigger"] < t["goal"] and t["live"] + 256 * 1024 >= t["trigger"]
+        assert t["free"] + t["objects"] <= t["ready"]
+        assert t["goal"] <= 40 * MIB

@@ -27,7 +27,8 @@ inuse=PAGES`: heapLive, the trigger and goal gcController.trigger() returns, hea
 totalAlloc - totalFree, mappedReady, heapFree, pages swept this cycle and pages in use).
 
 Then it rebuilds the twin with that toolchain and reruns each result file's command with its
-environment, and writes, per configuration, the last probe line and the run's end metrics.
+environment, and writes, per configuration, the last probe line, every trigger line and the
+run's end metrics.
 Nothing in gosim reads this; docs/fidelity.md ("The failing cells", the leak row) uses it.
 """
 
@@ -125,6 +126,7 @@ func probeTrigger() {
 """
 
 _LINE = re.compile(r"^probe t=(\d+)((?: \w+=-?\d+)+)$")
+_TRIGGER_LINE = re.compile(r"^probetrigger t=(\d+)((?: \w+=-?\d+)+)$")
 
 
 def patch_source(name: str, text: str) -> str:
@@ -158,11 +160,13 @@ def build_probe() -> Path:
     return PROBE_BINARY
 
 
-def parse_probe(stderr: str) -> list[dict[str, int]]:
-    """Every probe line of a run's stderr, as {"t": ns, "misc": bytes, ...}."""
+def parse_probe(stderr: str, kind: str = "probe") -> list[dict[str, int]]:
+    """Every line of a run's stderr of this kind ("probe", at mark termination, or
+    "probetrigger", at a heap-triggered gcStart), as {"t": ns, "misc": bytes, ...}."""
+    pattern = _LINE if kind == "probe" else _TRIGGER_LINE
     out = []
     for line in stderr.splitlines():
-        m = _LINE.match(line.strip())
+        m = pattern.match(line.strip())
         if m:
             rec = {"t": int(m.group(1))}
             rec.update({k: int(v) for k, v in (kv.split("=") for kv in m.group(2).split())})
@@ -177,9 +181,10 @@ def probe_run(binary: Path, result: dict[str, Any]) -> dict[str, Any]:
     p = subprocess.run([str(binary), *result["command"][1:]], env=env, capture_output=True,
                        text=True, check=True)
     lines = parse_probe(p.stderr)
+    triggers = parse_probe(p.stderr, "probetrigger")
     report = json.loads(p.stdout.strip().splitlines()[-1])
     return {"probe": lines[-1] if lines else None, "probe_lines": len(lines),
-            "end_metrics": report.get("end_metrics")}
+            "triggers": triggers, "end_metrics": report.get("end_metrics")}
 
 
 def main(argv: list[str] | None = None) -> int:
