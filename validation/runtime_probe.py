@@ -83,7 +83,8 @@ PATCHES: tuple[tuple[str, str, str, bool], ...] = (
      "\t\tatomic.Xaddint64(&probeFromSwept, int64(s.npages*pageSize))\n", False),
     ("mcentral.go",
      "\tif s = c.partialSwept(sg).pop(); s != nil {\n",
-     "\t\tatomic.Xaddint64(&probeHolesRefilled, int64(uintptr(s.nelems-s.allocCount)*s.elemsize))\n",
+     "\t\tatomic.Xaddint64(&probeHolesRefilled, "
+     "int64(uintptr(s.nelems-s.allocCount)*s.elemsize))\n",
      False),
     ("mgcsweep.go",
      "\ts.allocCount = nalloc\n",
