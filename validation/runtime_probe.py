@@ -30,8 +30,8 @@ inuse=PAGES`: heapLive, the trigger and goal gcController.trigger() returns, hea
 totalAlloc - totalFree, mappedReady, heapFree, pages swept this cycle and pages in use).
 
 Then it rebuilds the twin with that toolchain and reruns each result file's command with its
-environment, and writes, per configuration, the last probe line, every trigger line and the
-run's end metrics.
+environment, and writes, per configuration, the last probe line, every trigger line, a row
+per cycle (cycle_rows; `--table` prints them) and the run's end metrics.
 Nothing in gosim reads this; docs/fidelity.md ("The failing cells", the leak row) uses it.
 """
 
@@ -194,6 +194,53 @@ def parse_probe(stderr: str, kind: str = "probe") -> list[dict[str, int]]:
     return out
 
 
+# The cumulative counters cycle_rows turns into per-cycle amounts.
+_PER_CYCLE = ("refilled", "stranded", "freedwhole", "fresh")
+
+
+def cycle_rows(stderr: str) -> list[dict[str, float]]:
+    """One row per mark termination: the trigger that started the cycle (the last
+    `probetrigger` line before it: heapLive, trigger, goal and heapMarked in bytes, and the
+    non-heap memory the goal counts, mappedReady - heapFree - objects) and what the counters
+    of _PER_CYCLE gained since the previous mark termination. A sweep runs after the world
+    restarts, so a row's stranded/freedwhole hold whatever part of its cycle's sweep had run
+    when the line printed: sum rows over a window."""
+    marks = parse_probe(stderr)
+    triggers = parse_probe(stderr, "probetrigger")
+    rows: list[dict[str, float]] = []
+    prev = dict.fromkeys(_PER_CYCLE, 0)
+    ti = 0
+    trig: dict[str, int] | None = None
+    for m in marks:
+        while ti < len(triggers) and triggers[ti]["t"] <= m["t"]:
+            trig = triggers[ti]
+            ti += 1
+        row: dict[str, float] = {"t_s": m["t"] / 1e9}
+        row.update({k: float(m.get(k, 0) - prev[k]) for k in _PER_CYCLE})
+        prev = {k: m.get(k, 0) for k in _PER_CYCLE}
+        if trig is not None:
+            row.update({k: float(trig[k]) for k in ("live", "trigger", "goal", "marked")})
+            row["nonheap"] = float(trig["ready"] - trig["free"] - trig["objects"])
+            trig = None  # one trigger per cycle: a forced cycle has none
+        rows.append(row)
+    return rows
+
+
+def format_rows(rows: list[dict[str, float]]) -> list[str]:
+    """cycle_rows as text, MiB."""
+    mib = float(1 << 20)
+    out = ["     t  trig: heapLive  trigger     goal   marked  non-heap | cycle: refilled "
+           "stranded  freed-whole  fresh"]
+    for r in rows:
+        trig = ("                 (no trigger line)               " if "goal" not in r else
+                f"{r['live'] / mib:8.1f} {r['trigger'] / mib:8.1f} {r['goal'] / mib:8.1f} "
+                f"{r['marked'] / mib:8.1f} {r['nonheap'] / mib:9.2f}")
+        out.append(f"{r['t_s']:6.2f}  {trig} | {r['refilled'] / mib:15.1f} "
+                   f"{r['stranded'] / mib:8.1f} {r['freedwhole'] / mib:12.1f} "
+                   f"{r['fresh'] / mib:6.1f}")
+    return out
+
+
 def probe_run(binary: Path, result: dict[str, Any]) -> dict[str, Any]:
     """Rerun one result file's command and environment with the probe build."""
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/"),
@@ -204,7 +251,8 @@ def probe_run(binary: Path, result: dict[str, Any]) -> dict[str, Any]:
     triggers = parse_probe(p.stderr, "probetrigger")
     report = json.loads(p.stdout.strip().splitlines()[-1])
     return {"probe": lines[-1] if lines else None, "probe_lines": len(lines),
-            "triggers": triggers, "end_metrics": report.get("end_metrics")}
+            "triggers": triggers, "cycles": cycle_rows(p.stderr),
+            "end_metrics": report.get("end_metrics")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -213,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
                                     "is probed: the first repeat)")
     ap.add_argument("--match", default="", help="regular expression on the configuration key")
     ap.add_argument("--out", required=True, help="write the JSON here")
+    ap.add_argument("--table", action="store_true",
+                    help="also print each configuration's cycles (cycle_rows), MiB")
     ns = ap.parse_args(argv)
     binary = build_probe()
     out: dict[str, Any] = {}
@@ -223,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         out[key] = probe_run(binary, result)
         print(key, out[key]["probe"], flush=True)
+        if ns.table:
+            print("\n".join(format_rows(out[key]["cycles"])), flush=True)
     Path(ns.out).write_text(json.dumps(out, indent=1, sort_keys=True))
     return 0
 
