@@ -34,13 +34,7 @@ def call_after(env: Clock, delay: int, callback: Callable[[Event], None], value:
     """Run callback(event) delay ns from now (delay >= 0); event._value is value. Returns
     the event (to cancel it, clear its callbacks, as with any SimPy event)."""
     assert delay >= 0, delay
-    ev = Event.__new__(Event)
-    ev.env = env
-    ev.callbacks = [callback]
-    ev._ok = True
-    ev._value = value
-    heappush(env._queue, (env._now + delay, priority, next(env._eid), ev))
-    return ev
+    return call_at_reserved(env, env._now + delay, next(env._eid), callback, value, priority)
 
 
 def reserve_eid(env: Clock) -> int:
