@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from validation import runner  # noqa: E402
+from validation import compare, runner  # noqa: E402
 
 MIB = 1 << 20
 REPEATS = 3
@@ -153,6 +153,18 @@ def test_every_configuration_was_compared(comparison: dict[str, Any]) -> None:
         want = 2 * REPEATS if g["key"] in comparison["_remeasured"] else REPEATS
         assert g["measured"]["repeats"] == want
         assert g["measured"]["cycles_in_window"] >= 2, g["key"]
+
+
+def test_the_runs_name_their_machine(comparison: dict[str, Any]) -> None:
+    """Every run records the machine it ran on; compare names it and measures its marking
+    against the cost model's (a figure, judged by no target here: CI machines vary)."""
+    label = compare.machine_label(runner.machine_info())
+    assert list(comparison["machines"]) == [label]
+    assert comparison["machines"][label] == sum(g["measured"]["repeats"]
+                                                for g in comparison["groups"])
+    ratio = comparison["mark_cpu_ratio"]
+    assert ratio["configurations"] == len(CONFIGS) and ratio["median"] > 0
+    assert f"machines: {label} (" in comparison["_stdout"]
 
 
 def test_goal_live_on_every_configuration(comparison: dict[str, Any]) -> None:

@@ -459,6 +459,9 @@ def test_build_and_run_server(tmp_path: Path) -> None:
     assert s["request_count"] == srv["latency"]["count"]
     assert math.isfinite(s["gc_cycles_per_s"])
     assert rec["load"]["ncpu"] >= 1 and "loadavg_before" in rec["load"]
+    # what it ran on (compare.machine_summary); the MHz is the moment's clock, it may move
+    assert ({k: v for k, v in rec["machine"].items() if k != "cpu_mhz"}
+            == {k: v for k, v in runner.machine_info().items() if k != "cpu_mhz"})
     assert isinstance(rec["contended"], bool)
     path = runner.write_record(rec, tmp_path / "results")
     assert json.loads(path.read_text())["name"] == rec["name"]

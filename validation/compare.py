@@ -47,6 +47,14 @@ Pauses (STW costs) are not scaled: they are fitted from the measured pauses dire
 
 A status per cell: PASS / FAIL against the target, "info" without target, "n/a" when a side
 has no figure (no cycles in the window, no requests).
+
+**The machine.** The cost model is one machine's (docs/fidelity.md, "Calibration"). After
+the table compare prints the machines the runs came from (their "machine" record, written
+by the runner since 2026-11-28; older runs: "not recorded") and the median over the
+configurations of the twin's mark CPU per cycle over gosim's. Outside MARK_RATIO_BAND it
+warns: the runs' machine marks at another speed than the costs assume (a second 2-vCPU
+machine marked three times faster than the tables'), and GC CPU and memory-limited cycle
+rates will miss for that alone; refit with validation.calibrate_costs and pass --cost.
 """
 
 from __future__ import annotations
@@ -98,6 +106,15 @@ FORCED_GAP_TOL_S = 1.0
 # real side is the median of its repeats: one seed's p99 or cycle rate can sit a few points
 # either side of the others' (docs/fidelity.md, "How each figure is measured").
 DEFAULT_SEEDS = 3
+
+# Twin mark CPU per cycle over gosim's, the set's median (mark_speed): outside this band the
+# runs come from a machine whose marking the cost model was not fitted on (the tables'
+# machine and a second one differ threefold, docs/fidelity.md "A second machine"), and GC
+# CPU, and any cycle rate a memory limit sets, will miss for that reason alone; refit the
+# costs on those runs (validation.calibrate_costs) and compare with --cost. The band is the
+# spread of the fit's own per-workload scan costs on the machine it was fitted on (1.53 to
+# 2.47 ns/B around 1.76: 0.87 to 1.40), widened to be symmetric in ratio.
+MARK_RATIO_BAND = (0.7, 1.4)
 
 # The CostModel fields that are CPU work (scaled by 1/availability under contention).
 CPU_COST_FIELDS = ("alloc_ns_per_object", "alloc_ns_per_byte", "refill_ns", "large_alloc_ns",
@@ -188,6 +205,10 @@ def _rate_from_starts(starts: list[float]) -> float | None:
     return (len(starts) - 1) / span if span > 0 else None
 
 
+def _median_or_none(xs: list[float]) -> float | None:
+    return statistics.median(xs) if xs else None
+
+
 def measured_figures(run: dict[str, Any]) -> dict[str, Any]:
     """The comparison figures of one real run (validation.summary plus the spacing rate and
     the availability)."""
@@ -219,6 +240,11 @@ def measured_figures(run: dict[str, Any]) -> dict[str, Any]:
         "forced_gaps_s": s.get("forced_gaps_from_end_s", []),
         "latency_p50_s": s.get("request_p50_s"),
         "latency_p99_s": s.get("request_p99_s"),
+        # gctrace's assist + background + idle mark CPU, median over the window's cycles
+        "mark_cpu_per_cycle_s": _median_or_none(
+            [(r.get("assist_cpu_ms", 0.0) + r.get("background_cpu_ms", 0.0)
+              + r.get("idle_cpu_ms", 0.0)) / 1e3
+             for r in recs if ws is not None and we is not None and ws <= r["end_s"] < we]),
         "availability": availability(run),
         "other_busy": (run.get("load") or {}).get("other_busy_fraction"),
         "contended": run.get("contended"),
@@ -352,6 +378,9 @@ def sim_figures(res: Any) -> dict[str, Any]:
         "forced_gaps_s": gaps,
         "latency_p50_s": lat.p50_ns * NS if lat.count else None,
         "latency_p99_s": lat.p99_ns * NS if lat.count else None,
+        "mark_cpu_per_cycle_s": _median_or_none(
+            [(c.assist_cpu_ns + c.dedicated_cpu_ns + c.fractional_cpu_ns + c.idle_cpu_ns) * NS
+             for c in win]),
     }
     if not win:
         out["cycles_per_s"] = 0.0
@@ -528,6 +557,71 @@ def load_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "last_unix": max(started) if started else None}
 
 
+def machine_label(machine: dict[str, Any] | None) -> str:
+    """One line naming the machine of a run's "machine" record (runner.machine_info)."""
+    if not machine:
+        return "not recorded"
+    cpu = " ".join(x for x in (
+        str(machine.get("model_name") or machine.get("vendor_id") or "CPU"),
+        f"family {machine['cpu_family']}" if machine.get("cpu_family") else "",
+        f"model {machine['model']}" if machine.get("model") else "",
+        f"stepping {machine['stepping']}" if machine.get("stepping") else "") if x)
+    return f"{cpu}, {machine.get('ncpu', '?')} CPUs, kernel {machine.get('kernel', '?')}"
+
+
+def machine_summary(runs: list[dict[str, Any]]) -> dict[str, int]:
+    """How many runs came from each machine (machine_label; runs written before the runner
+    recorded it: "not recorded"). A set from two machines is two sets."""
+    out: dict[str, int] = {}
+    for r in runs:
+        label = machine_label(r.get("machine"))
+        out[label] = out.get(label, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def mark_speed(results: list[GroupResult]) -> dict[str, Any] | None:
+    """Twin mark CPU per cycle over gosim's, per configuration (both medians over the
+    window's cycles): the median, range and count, and whether the median is outside
+    MARK_RATIO_BAND (the runs' machine marks at another speed than the cost model's)."""
+    ratios = sorted(
+        g.measured["mark_cpu_per_cycle_s"] / g.simulated["mark_cpu_per_cycle_s"]
+        for g in results
+        if (g.measured.get("mark_cpu_per_cycle_s") or 0) > 0
+        and (g.simulated.get("mark_cpu_per_cycle_s") or 0) > 0)
+    if not ratios:
+        return None
+    med = statistics.median(ratios)
+    lo, hi = MARK_RATIO_BAND
+    return {"median": med, "min": ratios[0], "max": ratios[-1], "configurations": len(ratios),
+            "outside_band": not lo <= med <= hi}
+
+
+def machine_report(results: list[GroupResult], runs: list[dict[str, Any]]) -> list[str]:
+    """The lines compare prints about where the runs were made: their machines, the mark
+    speed ratio, and a warning when the set mixes machines or the ratio is off the band."""
+    lines = []
+    machines = machine_summary(runs)
+    lines.append("machines: " + "; ".join(f"{k} ({v} runs)" for k, v in machines.items()))
+    recorded = [k for k in machines if k != "not recorded"]
+    if len(recorded) > 1:
+        lines.append("WARNING: these runs come from more than one machine; compare each "
+                     "machine's runs on their own")
+    ms = mark_speed(results)
+    if ms is not None:
+        lines.append(f"mark CPU per cycle, twin / gosim: median {ms['median']:.2f} "
+                     f"({ms['min']:.2f}-{ms['max']:.2f}) over {ms['configurations']} "
+                     "configurations")
+        if ms["outside_band"]:
+            lo, hi = MARK_RATIO_BAND
+            lines.append(
+                f"WARNING: outside {lo}-{hi}: the twin marked {ms['median']:.2f}x as much CPU "
+                "per cycle as the cost model gives, so this machine is not the one the costs "
+                "were fitted on; GC CPU and memory-limited cycle rates will miss for that "
+                "alone. Refit: python -m validation.calibrate_costs DIR --json FIT.json, then "
+                "compare with --cost FIT.json")
+    return lines
+
+
 def simcore_fingerprint() -> str:
     """sha256 (12 hex) of simcore's sources: which model produced the simulated figures."""
     h = hashlib.sha256()
@@ -656,6 +750,8 @@ def to_json(results: list[GroupResult], cost: CostModel, contention: bool,
             runs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {
         "load": load_summary(runs or []),
+        "machines": machine_summary(runs or []),
+        "mark_cpu_ratio": mark_speed(results),
         "generated_unix": time.time(),
         "simcore_sources": simcore_fingerprint(),
         "simcore_stale_compiled_build": STALE_COMPILED,
@@ -742,11 +838,13 @@ def main(argv: list[str] | None = None) -> int:
     counts = pass_counts(results)
     print("; ".join(f"{m}: " + ", ".join(f"{k} {v}" for k, v in sorted(d.items()))
                     for m, d in counts.items()))
+    used = [r for v in sel.values() for r in v]
+    for line in machine_report(results, used):
+        print(line)
     if args.md:
         Path(args.md).write_text(markdown_wide(results) if not args.long
                                  else markdown_table(results))
     if args.json:
-        used = [r for v in sel.values() for r in v]
         Path(args.json).write_text(json.dumps(to_json(results, cost, contention, used),
                                               indent=1, default=str) + "\n")
     return 0

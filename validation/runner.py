@@ -21,6 +21,9 @@ runs are for looking into the pacer, not for the pause or STW-cost figures.
     load        os.getloadavg() before and after; from /proc/stat over the run: every
                 process's CPU, this run's child's (getrusage), the rest ("other") as a
                 fraction of the machine, and steal; /proc/pressure/cpu if present
+    machine     the CPU (/proc/cpuinfo's vendor, family, model, model name, stepping, MHz),
+                the kernel's release and the CPU count (machine_info): runs from two
+                machines are not one set (compare prints the machines a set came from)
     contended   true when other processes used more than --max-other-busy of the machine
                 (or the hypervisor stole more than 5 %); compare medians of uncontended
                 repeats
@@ -364,6 +367,38 @@ def _cpu_times(who: int) -> float:
     return r.ru_utime + r.ru_stime
 
 
+# /proc/cpuinfo keys kept in a run's "machine" record (the first processor's).
+CPUINFO_KEYS = ("vendor_id", "cpu family", "model", "model name", "stepping", "cpu MHz")
+
+
+def machine_info(cpuinfo: str | None = None) -> dict[str, Any]:
+    """What a run ran on: the first processor of /proc/cpuinfo (CPUINFO_KEYS, spaces made
+    underscores: cpu_family, model_name, cpu_mhz...), the kernel's release and the CPU
+    count. Two machines can differ threefold in how fast Go marks (docs/fidelity.md, "A
+    second machine"); compare.machine_summary tells the run sets apart by this record.
+    cpuinfo: the file's text (None: read it; unreadable: no CPU keys)."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            cpuinfo = ""
+    out: dict[str, Any] = {}
+    for line in cpuinfo.splitlines():
+        if not line.strip():
+            if out:
+                break  # the first processor's block only
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip()
+        if sep and key in CPUINFO_KEYS:
+            name = key.lower().replace(" ", "_")
+            v = value.strip()
+            out[name] = float(v) if name == "cpu_mhz" and v.replace(".", "", 1).isdigit() else v
+    out["kernel"] = os.uname().release
+    out["ncpu"] = os.cpu_count() or 1
+    return out
+
+
 class LoadProbe:
     """The machine's load around one child process."""
 
@@ -467,6 +502,7 @@ def assemble_record(spec: RunSpec, argv: list[str], env: dict[str, str], exit_co
         "wall_s": wall,
         "started_unix": time.time() - wall,
         "load": load or {},
+        "machine": machine_info(),
         "contended": contended,
         "program": last_json_line(stdout),
         "gctrace": trace.records,
