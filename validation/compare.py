@@ -53,7 +53,7 @@ the table compare prints the machines the runs came from (their "machine" record
 by the runner since 2026-11-28; older runs: "not recorded") and the median over the
 configurations of the twin's mark CPU per cycle over gosim's. Outside MARK_RATIO_BAND it
 warns: the runs' machine marks at another speed than the costs assume (a second 2-vCPU
-machine marked three times faster than the tables'), and GC CPU and memory-limited cycle
+machine marked 2.8 times faster than the tables'), and GC CPU and memory-limited cycle
 rates will miss for that alone; refit with validation.calibrate_costs and pass --cost.
 """
 
@@ -109,7 +109,7 @@ DEFAULT_SEEDS = 3
 
 # Twin mark CPU per cycle over gosim's, the set's median (mark_speed): outside this band the
 # runs come from a machine whose marking the cost model was not fitted on (the tables'
-# machine and a second one differ threefold, docs/fidelity.md "A second machine"), and GC
+# machine and a second one differ 2.8-fold, docs/fidelity.md "A second machine"), and GC
 # CPU, and any cycle rate a memory limit sets, will miss for that reason alone; refit the
 # costs on those runs (validation.calibrate_costs) and compare with --cost. The band is the
 # spread of the fit's own per-workload scan costs on the machine it was fitted on (1.53 to
