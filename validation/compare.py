@@ -217,10 +217,9 @@ def measured_figures(run: dict[str, Any]) -> dict[str, Any]:
     prog = run.get("program") or {}
     ws, we = prog.get("t_window_start_s"), prog.get("t_window_end_s")
     recs = run.get("gctrace", [])
-    if ws is not None and we is not None:
-        starts = [r["start_s"] for r in recs if ws <= r["end_s"] < we]
-    else:
-        starts = []
+    # the cycles that ended in the window
+    win = [r for r in recs if ws <= r["end_s"] < we] if ws is not None and we is not None else []
+    starts = [r["start_s"] for r in win]
     pm = (s.get("pause_quantiles_s") or {}).get("metrics") or (
         s.get("pause_quantiles_s") or {}).get("gctrace") or {}
     paced = pacer_traced(run)  # its pauses include the pacer's printing: n/a
@@ -243,8 +242,7 @@ def measured_figures(run: dict[str, Any]) -> dict[str, Any]:
         # gctrace's assist + background + idle mark CPU, median over the window's cycles
         "mark_cpu_per_cycle_s": _median_or_none(
             [(r.get("assist_cpu_ms", 0.0) + r.get("background_cpu_ms", 0.0)
-              + r.get("idle_cpu_ms", 0.0)) / 1e3
-             for r in recs if ws is not None and we is not None and ws <= r["end_s"] < we]),
+              + r.get("idle_cpu_ms", 0.0)) / 1e3 for r in win]),
         "availability": availability(run),
         "other_busy": (run.get("load") or {}).get("other_busy_fraction"),
         "contended": run.get("contended"),
