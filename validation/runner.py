@@ -374,7 +374,7 @@ CPUINFO_KEYS = ("vendor_id", "cpu family", "model", "model name", "stepping", "c
 def machine_info(cpuinfo: str | None = None) -> dict[str, Any]:
     """What a run ran on: the first processor of /proc/cpuinfo (CPUINFO_KEYS, spaces made
     underscores: cpu_family, model_name, cpu_mhz...), the kernel's release and the CPU
-    count. Two machines can differ threefold in how fast Go marks (docs/fidelity.md, "A
+    count. Two machines can differ 2.8-fold in how fast Go marks (docs/fidelity.md, "A
     second machine"); compare.machine_summary tells the run sets apart by this record.
     cpuinfo: the file's text (None: read it; unreadable: no CPU keys)."""
     if cpuinfo is None:
