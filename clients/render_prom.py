@@ -356,6 +356,13 @@ gosim's own families: requests, OOM, MMU, peaks, the run itself."""
         yield _counter("gosim_gc_limiter_enabled_seconds_total",
                        "Simulated time the GC CPU limiter was on.",
                        _seconds(s.limiter_enabled_ns), unit="seconds")
+        yield _counter("gosim_gc_stranded_regime_cycles_total",
+                       "Heap-triggered cycles that started, under a binding memory-limit goal, "
+                       "before the last sweep's stranded slots were refilled.",
+                       s.stranded_regime_cycles)
+        yield _counter("gosim_gc_stranded_edge_cycles_total",
+                       "Cycles whose sweep left a stranded-slot margin within 3% of the goal.",
+                       s.stranded_edge_cycles)
         yield _gauge("gosim_peak_heap_alloc_bytes", "Peak of heap_alloc over the run.",
                      s.peak_heap_alloc_bytes, unit="bytes")
         yield _gauge("gosim_peak_heap_goal_bytes", "Peak of the heap goal over the run.",

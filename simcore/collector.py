@@ -74,6 +74,14 @@ SCAVENGE_CPU_FRACTION = 0.01
 SCAVENGE_TICK_NS = 50_000_000
 # Mark work below this many bytes counts as done (float rounding of the workers' progress).
 MARK_EPSILON_BYTES = 0.5
+# STRANDED_EDGE_FRACTION: a sweep whose stranded-slot margin (Collector.stranded_margin) is
+# within this fraction of the goal leaves the next cycle on the edge of the regime, closer
+# than the model can place Go. Not a Go constant: at the sweep after which the Go twin's leak
+# with a 145 MiB limit entered the regime (GOMAXPROCS=2, GOGC=off, machine 2's counting
+# runtime, docs/fidelity.md "The regime's edge"), gosim's margin was +3.7 MiB, 2.9 % of the
+# 130 MiB goal, and the twin's about -0.5 (runway 1.5-1.7 MiB of the difference, the spans'
+# slack after the sweep 1.15, tails 1.0, non-heap memory 0.2).
+STRANDED_EDGE_FRACTION = 0.03
 
 
 class OOMKilled(Exception):
@@ -165,6 +173,18 @@ class Collector:
         self.seen_grow = 0
         self.scavenging = False
         self.peak_goal = 0
+        # The stranded-slot regime (Heap.stranded, docs/model.md): stranded_start is the
+        # stranded bytes not yet refilled when this cycle started, and in_regime whether it
+        # was heap-triggered under a binding memory-limit goal with some; stranded_margin_b
+        # the margin its sweep left (stranded_margin, bytes, signed) and stranded_goal the
+        # goal it is measured against. regime_cycles and edge_cycles count completed cycles
+        # for the run's summary (Summary.stranded_regime_cycles, .stranded_edge_cycles).
+        self.stranded_start = 0
+        self.in_regime = False
+        self.stranded_margin_b = 0
+        self.stranded_goal = 0
+        self.regime_cycles = 0
+        self.edge_cycles = 0
 
     # --- setup -------------------------------------------------------------------------
 
@@ -235,6 +255,41 @@ class Collector:
         if goal != MAX_UINT64 and goal > self.peak_goal:
             self.peak_goal = goal
 
+    def stranded_margin(self) -> tuple[int, int]:
+        """How far the next trigger is from the stranded-slot regime, just after a sweep:
+        (margin, goal) in bytes; (0, 0) without stranded slots or a memory-limit goal that
+        binds.
+
+        Stranded slots count as non-heap memory (Go's mappedReady - heapFree - heapAlloc),
+        so while they wait to be refilled they lower the memory-limit goal and the trigger.
+        Refills take them first, and each byte refilled moves heapLive by itself and its
+        share of the partial spans' tails (Heap.stranded_tail_ratio), so refilling all of
+        them moves heapLive by stranded x (1 + ratio) from the bytes marked. margin is the
+        trigger the goal gives once they are all refilled and the sweep is done, less that:
+        when it is negative, the next cycle starts before they are, against a goal that
+        they lower (the regime Go's leak with a limit enters, docs/fidelity.md). goal is
+        that goal.
+        """
+        h = self.heap
+        p = self.pacer
+        s = h.stranded
+        if not self.mem_limited or s <= 0:
+            return 0, 0
+        saved = (p.mapped_ready_bytes, p.heap_free_bytes, p.heap_in_use_bytes,
+                 p.total_alloc_bytes, p.total_free_bytes)
+        p.mapped_ready_bytes = h.mapped_ready()
+        p.heap_free_bytes = h.free
+        p.heap_in_use_bytes = h.in_use
+        p.total_alloc_bytes = h.total_alloc + s
+        p.total_free_bytes = h.total_free
+        binds = p.memory_limit_heap_goal() < p.gc_percent_heap_goal
+        trigger, goal = p.trigger()
+        (p.mapped_ready_bytes, p.heap_free_bytes, p.heap_in_use_bytes, p.total_alloc_bytes,
+         p.total_free_bytes) = saved
+        if not binds:
+            return 0, 0
+        return trigger - p.heap_marked - int(s * (1.0 + h.stranded_tail_ratio())), goal
+
     def memory_changed(self, on_p: bool = True) -> int:
         """The heap grew from the OS: scavenge synchronously if over the memory limit,
         re-derive a memory-limited trigger, check for OOM.
@@ -297,6 +352,10 @@ class Collector:
         self.t_start = now
         self.heap0 = self.pacer.heap_live
         self.trigger0 = m.trigger
+        self.stranded_start = self.heap.stranded
+        self.in_regime = (kind is TriggerKind.HEAP and self.stranded_start > 0
+                          and self.mem_limited
+                          and self.pacer.memory_limit_heap_goal() < self.pacer.gc_percent_heap_goal)
         self.epoch += 1
         # The goroutine calling gcStart needs no stopping, if it is still running.
         starter = self.trigger_g
@@ -580,6 +639,12 @@ class Collector:
         p.last_heap_in_use_bytes = h.in_use
         p.gc_controller_commit(is_sweep_done=False, gc_running=False)
         self.update_trigger()
+        self.stranded_margin_b, self.stranded_goal = self.stranded_margin()
+        if self.in_regime:
+            self.regime_cycles += 1
+        if (self.stranded_goal
+                and abs(self.stranded_margin_b) <= self.stranded_goal * STRANDED_EDGE_FRACTION):
+            self.edge_cycles += 1
         self.ncycles += 1
         if self.kind is TriggerKind.TIME:
             self.ncycles_time += 1
@@ -637,6 +702,8 @@ class Collector:
             limiter_enabled=(self.limiter.limiting
                              or self.limiter.limiting_total_ns(now) > self.lim_ns_at_start),
             stop_ns_sweep_term=self.stop1, stop_ns_mark_term=self.stop2,
+            stranded_start_bytes=self.stranded_start, stranded_bytes=self.heap.stranded,
+            stranded_margin_bytes=self.stranded_margin_b,
             gctrace=("GC forced\n" if self.kind is TriggerKind.TIME else "") + line)
 
     # --- the CPU limiter ----------------------------------------------------------------

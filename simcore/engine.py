@@ -570,7 +570,8 @@ class _Run:
             limiter_enabled_ns=c.limiter.limiting_total_ns(end),
             mmu=st.finish_mmu(end), oom=self.oom, bytes_allocated=h.total_alloc,
             bytes_freed=h.total_free, objects_allocated=h.objects_alloc,
-            objects_freed=h.objects_free, heap_objects=h.objects_alloc - h.objects_free)
+            objects_freed=h.objects_free, heap_objects=h.objects_alloc - h.objects_free,
+            stranded_regime_cycles=c.regime_cycles, stranded_edge_cycles=c.edge_cycles)
         s = self.series
         series = TimeSeries(interval_ns=self.interval,
                             **{k: tuple(v) for k, v in s.items()})

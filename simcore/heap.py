@@ -381,6 +381,15 @@ class Heap:
         extra = spans * self.strand_tail - cover * self.strand_tail / self.strand_span_bytes
         return int(extra) if extra > 0 else 0
 
+    def stranded_tail_ratio(self) -> float:
+        """What refilling the stranded slots adds to heapLive per byte of them beyond the
+        byte itself (refill_stranded's tails, at the current spans): 0 when none."""
+        if self.stranded <= 0:
+            return 0.0
+        r = (self.partial_spans * self.strand_tail / self.stranded
+             - self.strand_tail / self.strand_span_bytes)
+        return r if r > 0 else 0.0
+
     def unswept(self, now_ns: int) -> tuple[int, int]:
         """What the sweep begun at sweep_from_ns has yet to free at now_ns: (object bytes,
         bytes of whole spans not yet returned to heapFree). What Go's statistics lag by."""

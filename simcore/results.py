@@ -113,6 +113,14 @@ class CycleRecord:
     stop_ns_sweep_term: int  # the stopping part of STW #1
     stop_ns_mark_term: int  # the stopping part of STW #2
     gctrace: str  # the line exactly as Go prints it (a "GC forced" line precedes TIME ones)
+    # Stranded slots (free slots of spans a sweep left in use, docs/model.md): those not
+    # yet refilled when the cycle started, and those its sweep left.
+    stranded_start_bytes: int
+    stranded_bytes: int
+    # How far the next trigger is from the stranded-slot regime after this cycle's sweep
+    # (Collector.stranded_margin; negative: the next cycle starts before the stranded slots
+    # are refilled); 0 without stranded slots or a binding memory-limit goal.
+    stranded_margin_bytes: int
 
 
 @dataclass(frozen=True)
@@ -206,6 +214,12 @@ class Summary:
     objects_allocated: int
     objects_freed: int
     heap_objects: int  # objects allocated and not yet swept at the end (/gc/heap/objects)
+    # Heap-triggered cycles that started, under a binding memory-limit goal, before the
+    # stranded slots were refilled (CycleRecord.stranded_start_bytes > 0): the regime.
+    stranded_regime_cycles: int
+    # Cycles whose sweep left a stranded-slot margin within STRANDED_EDGE_FRACTION of the
+    # goal: the regime's edge, where the cycle rate is sensitive (docs/fidelity.md).
+    stranded_edge_cycles: int
 
 
 class SpanKind(Enum):

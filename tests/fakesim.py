@@ -61,7 +61,8 @@ def _cycle(n: int, t: int, gomaxprocs: int) -> CycleRecord:
         stop_ns_mark_term=5000,
         gctrace=f"gc {n} @{t / 1e9:.3f}s 1%: 0.020+1.0+0.030 ms clock, "
                 f"0.080+0.010/0.50/0+0.12 ms cpu, 4->5->2 MB, 4 MB goal, 0 MB stacks, "
-                f"0 MB globals, {gomaxprocs} P")
+                f"0 MB globals, {gomaxprocs} P",
+        stranded_start_bytes=0, stranded_bytes=0, stranded_margin_bytes=0)
 
 
 def simulate(config: simcore.SimConfig, hooks: simcore.Hooks | None = None) -> Result:
@@ -123,7 +124,7 @@ def simulate(config: simcore.SimConfig, hooks: simcore.Hooks | None = None) -> R
         peak_goroutines=5, limiter_enabled_ns=0,
         mmu=((1_000_000, 0.5), (10_000_000, 0.9)), oom=oom, bytes_allocated=n * 1024,
         bytes_freed=n * 512, objects_allocated=n * 16, objects_freed=n * 15,
-        heap_objects=n)
+        heap_objects=n, stranded_regime_cycles=0, stranded_edge_cycles=0)
     trace = None
     if config.trace_duration_ns > 0:
         t0, t1 = config.trace_start_ns, config.trace_start_ns + config.trace_duration_ns

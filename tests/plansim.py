@@ -83,5 +83,6 @@ def simulate(cfg: simcore.SimConfig, hooks: object = None) -> types.SimpleNamesp
         cycles_total=10, cycles_heap=10, cycles_forced=0, peak_heap_alloc_bytes=rss,
         peak_heap_goal_bytes=rss, peak_rss_bytes=min(rss, cont) if cont else rss,
         peak_goroutines=1, limiter_enabled_ns=0, mmu=(), oom=oom, bytes_allocated=0,
-        bytes_freed=0, objects_allocated=0, objects_freed=0, heap_objects=0)
+        bytes_freed=0, objects_allocated=0, objects_freed=0, heap_objects=0,
+        stranded_regime_cycles=0, stranded_edge_cycles=0)
     return types.SimpleNamespace(summary=summary)

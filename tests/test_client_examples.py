@@ -27,7 +27,7 @@ def test_the_expected_examples_exist() -> None:
     assert set(NAMES) >= {
         "web-api.yaml", "batch-alloc-heavy.yaml", "idle-large-heap.yaml",
         "memlimit-death-spiral.yaml", "slow-leak-oom.yaml", "pool-with.yaml",
-        "pool-without.yaml", "many-goroutines-assists.yaml"}
+        "pool-without.yaml", "many-goroutines-assists.yaml", "leak-under-limit.yaml"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -94,6 +94,19 @@ def test_slow_leak_ends_in_an_oom_kill() -> None:
     assert 20 * SECOND < oom.at_ns < 150 * SECOND
     assert oom.limit_bytes == 256 * MIB and oom.rss_bytes > oom.limit_bytes
     assert r.summary.simulated_ns == oom.at_ns  # the run ends at the kill
+
+
+def test_leak_under_limit_sits_on_the_stranded_slot_regimes_edge() -> None:
+    r = run("leak-under-limit.yaml")
+    s = r.summary
+    assert 30 <= s.cycles_total <= 40
+    assert sum(c.start_ns > 15 * SECOND for c in r.cycles) * 2 > s.cycles_total
+    assert s.stranded_regime_cycles > 0 and s.stranded_edge_cycles * 4 >= s.cycles_total
+    roomy = run("leak-under-limit.yaml", "runtime.gomemlimit_bytes=256MiB").summary
+    assert roomy.cycles_total < 10 and roomy.stranded_edge_cycles == 0
+    gogc = run("leak-under-limit.yaml", "runtime.gogc=100", "runtime.gomemlimit_bytes=null")
+    assert gogc.summary.stranded_regime_cycles == gogc.summary.stranded_edge_cycles == 0
+    assert any(c.stranded_bytes for c in gogc.cycles)
 
 
 def test_pool_allocates_less_than_its_twin() -> None:

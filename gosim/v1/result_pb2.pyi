@@ -143,7 +143,7 @@ class LatencyBreakdown(_message.Message):
     def __init__(self, running_ns: _Optional[int] = ..., runnable_ns: _Optional[int] = ..., assist_ns: _Optional[int] = ..., stw_ns: _Optional[int] = ..., io_ns: _Optional[int] = ...) -> None: ...
 
 class CycleRecord(_message.Message):
-    __slots__ = ("n", "start_ns", "kind", "cpu_percent", "stw_sweep_term_clock_ns", "mark_clock_ns", "stw_mark_term_clock_ns", "stw_sweep_term_cpu_ns", "assist_cpu_ns", "dedicated_cpu_ns", "fractional_cpu_ns", "idle_cpu_ns", "stw_mark_term_cpu_ns", "heap_start_bytes", "heap_end_bytes", "heap_marked_bytes", "heap_goal_bytes", "trigger_bytes", "stacks_bytes", "globals_bytes", "heap_scan_work_bytes", "gomaxprocs", "cons_mark", "limiter_enabled", "stop_ns_sweep_term", "stop_ns_mark_term", "gctrace")
+    __slots__ = ("n", "start_ns", "kind", "cpu_percent", "stw_sweep_term_clock_ns", "mark_clock_ns", "stw_mark_term_clock_ns", "stw_sweep_term_cpu_ns", "assist_cpu_ns", "dedicated_cpu_ns", "fractional_cpu_ns", "idle_cpu_ns", "stw_mark_term_cpu_ns", "heap_start_bytes", "heap_end_bytes", "heap_marked_bytes", "heap_goal_bytes", "trigger_bytes", "stacks_bytes", "globals_bytes", "heap_scan_work_bytes", "gomaxprocs", "cons_mark", "limiter_enabled", "stop_ns_sweep_term", "stop_ns_mark_term", "gctrace", "stranded_start_bytes", "stranded_bytes", "stranded_margin_bytes")
     N_FIELD_NUMBER: _ClassVar[int]
     START_NS_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -171,6 +171,9 @@ class CycleRecord(_message.Message):
     STOP_NS_SWEEP_TERM_FIELD_NUMBER: _ClassVar[int]
     STOP_NS_MARK_TERM_FIELD_NUMBER: _ClassVar[int]
     GCTRACE_FIELD_NUMBER: _ClassVar[int]
+    STRANDED_START_BYTES_FIELD_NUMBER: _ClassVar[int]
+    STRANDED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    STRANDED_MARGIN_BYTES_FIELD_NUMBER: _ClassVar[int]
     n: int
     start_ns: int
     kind: TriggerKind
@@ -198,7 +201,10 @@ class CycleRecord(_message.Message):
     stop_ns_sweep_term: int
     stop_ns_mark_term: int
     gctrace: str
-    def __init__(self, n: _Optional[int] = ..., start_ns: _Optional[int] = ..., kind: _Optional[_Union[TriggerKind, str]] = ..., cpu_percent: _Optional[int] = ..., stw_sweep_term_clock_ns: _Optional[int] = ..., mark_clock_ns: _Optional[int] = ..., stw_mark_term_clock_ns: _Optional[int] = ..., stw_sweep_term_cpu_ns: _Optional[int] = ..., assist_cpu_ns: _Optional[int] = ..., dedicated_cpu_ns: _Optional[int] = ..., fractional_cpu_ns: _Optional[int] = ..., idle_cpu_ns: _Optional[int] = ..., stw_mark_term_cpu_ns: _Optional[int] = ..., heap_start_bytes: _Optional[int] = ..., heap_end_bytes: _Optional[int] = ..., heap_marked_bytes: _Optional[int] = ..., heap_goal_bytes: _Optional[int] = ..., trigger_bytes: _Optional[int] = ..., stacks_bytes: _Optional[int] = ..., globals_bytes: _Optional[int] = ..., heap_scan_work_bytes: _Optional[int] = ..., gomaxprocs: _Optional[int] = ..., cons_mark: _Optional[float] = ..., limiter_enabled: _Optional[bool] = ..., stop_ns_sweep_term: _Optional[int] = ..., stop_ns_mark_term: _Optional[int] = ..., gctrace: _Optional[str] = ...) -> None: ...
+    stranded_start_bytes: int
+    stranded_bytes: int
+    stranded_margin_bytes: int
+    def __init__(self, n: _Optional[int] = ..., start_ns: _Optional[int] = ..., kind: _Optional[_Union[TriggerKind, str]] = ..., cpu_percent: _Optional[int] = ..., stw_sweep_term_clock_ns: _Optional[int] = ..., mark_clock_ns: _Optional[int] = ..., stw_mark_term_clock_ns: _Optional[int] = ..., stw_sweep_term_cpu_ns: _Optional[int] = ..., assist_cpu_ns: _Optional[int] = ..., dedicated_cpu_ns: _Optional[int] = ..., fractional_cpu_ns: _Optional[int] = ..., idle_cpu_ns: _Optional[int] = ..., stw_mark_term_cpu_ns: _Optional[int] = ..., heap_start_bytes: _Optional[int] = ..., heap_end_bytes: _Optional[int] = ..., heap_marked_bytes: _Optional[int] = ..., heap_goal_bytes: _Optional[int] = ..., trigger_bytes: _Optional[int] = ..., stacks_bytes: _Optional[int] = ..., globals_bytes: _Optional[int] = ..., heap_scan_work_bytes: _Optional[int] = ..., gomaxprocs: _Optional[int] = ..., cons_mark: _Optional[float] = ..., limiter_enabled: _Optional[bool] = ..., stop_ns_sweep_term: _Optional[int] = ..., stop_ns_mark_term: _Optional[int] = ..., gctrace: _Optional[str] = ..., stranded_start_bytes: _Optional[int] = ..., stranded_bytes: _Optional[int] = ..., stranded_margin_bytes: _Optional[int] = ...) -> None: ...
 
 class TimeSeries(_message.Message):
     __slots__ = ("interval_ns", "t_ns", "heap_alloc_bytes", "heap_live_bytes", "heap_goal_bytes", "trigger_bytes", "heap_in_use_bytes", "rss_bytes", "goroutines", "runnable_goroutines", "gc_cpu_fraction", "request_rate_per_s", "gc_running")
@@ -277,7 +283,7 @@ class MMUPoint(_message.Message):
     def __init__(self, window_ns: _Optional[int] = ..., utilization: _Optional[float] = ...) -> None: ...
 
 class Summary(_message.Message):
-    __slots__ = ("simulated_ns", "requests_arrived", "requests_completed", "throughput_per_s", "latency", "breakdown", "pauses", "gc_cpu", "gc_cpu_fraction", "cycles_total", "cycles_heap", "cycles_forced", "peak_heap_alloc_bytes", "peak_heap_goal_bytes", "peak_rss_bytes", "peak_goroutines", "limiter_enabled_ns", "mmu", "oom", "bytes_allocated", "bytes_freed", "objects_allocated", "objects_freed", "heap_objects")
+    __slots__ = ("simulated_ns", "requests_arrived", "requests_completed", "throughput_per_s", "latency", "breakdown", "pauses", "gc_cpu", "gc_cpu_fraction", "cycles_total", "cycles_heap", "cycles_forced", "peak_heap_alloc_bytes", "peak_heap_goal_bytes", "peak_rss_bytes", "peak_goroutines", "limiter_enabled_ns", "mmu", "oom", "bytes_allocated", "bytes_freed", "objects_allocated", "objects_freed", "heap_objects", "stranded_regime_cycles", "stranded_edge_cycles")
     SIMULATED_NS_FIELD_NUMBER: _ClassVar[int]
     REQUESTS_ARRIVED_FIELD_NUMBER: _ClassVar[int]
     REQUESTS_COMPLETED_FIELD_NUMBER: _ClassVar[int]
@@ -302,6 +308,8 @@ class Summary(_message.Message):
     OBJECTS_ALLOCATED_FIELD_NUMBER: _ClassVar[int]
     OBJECTS_FREED_FIELD_NUMBER: _ClassVar[int]
     HEAP_OBJECTS_FIELD_NUMBER: _ClassVar[int]
+    STRANDED_REGIME_CYCLES_FIELD_NUMBER: _ClassVar[int]
+    STRANDED_EDGE_CYCLES_FIELD_NUMBER: _ClassVar[int]
     simulated_ns: int
     requests_arrived: int
     requests_completed: int
@@ -326,4 +334,6 @@ class Summary(_message.Message):
     objects_allocated: int
     objects_freed: int
     heap_objects: int
-    def __init__(self, simulated_ns: _Optional[int] = ..., requests_arrived: _Optional[int] = ..., requests_completed: _Optional[int] = ..., throughput_per_s: _Optional[float] = ..., latency: _Optional[_Union[Percentiles, _Mapping]] = ..., breakdown: _Optional[_Union[LatencyBreakdown, _Mapping]] = ..., pauses: _Optional[_Union[Percentiles, _Mapping]] = ..., gc_cpu: _Optional[_Union[GCCPU, _Mapping]] = ..., gc_cpu_fraction: _Optional[float] = ..., cycles_total: _Optional[int] = ..., cycles_heap: _Optional[int] = ..., cycles_forced: _Optional[int] = ..., peak_heap_alloc_bytes: _Optional[int] = ..., peak_heap_goal_bytes: _Optional[int] = ..., peak_rss_bytes: _Optional[int] = ..., peak_goroutines: _Optional[int] = ..., limiter_enabled_ns: _Optional[int] = ..., mmu: _Optional[_Iterable[_Union[MMUPoint, _Mapping]]] = ..., oom: _Optional[_Union[OOMKill, _Mapping]] = ..., bytes_allocated: _Optional[int] = ..., bytes_freed: _Optional[int] = ..., objects_allocated: _Optional[int] = ..., objects_freed: _Optional[int] = ..., heap_objects: _Optional[int] = ...) -> None: ...
+    stranded_regime_cycles: int
+    stranded_edge_cycles: int
+    def __init__(self, simulated_ns: _Optional[int] = ..., requests_arrived: _Optional[int] = ..., requests_completed: _Optional[int] = ..., throughput_per_s: _Optional[float] = ..., latency: _Optional[_Union[Percentiles, _Mapping]] = ..., breakdown: _Optional[_Union[LatencyBreakdown, _Mapping]] = ..., pauses: _Optional[_Union[Percentiles, _Mapping]] = ..., gc_cpu: _Optional[_Union[GCCPU, _Mapping]] = ..., gc_cpu_fraction: _Optional[float] = ..., cycles_total: _Optional[int] = ..., cycles_heap: _Optional[int] = ..., cycles_forced: _Optional[int] = ..., peak_heap_alloc_bytes: _Optional[int] = ..., peak_heap_goal_bytes: _Optional[int] = ..., peak_rss_bytes: _Optional[int] = ..., peak_goroutines: _Optional[int] = ..., limiter_enabled_ns: _Optional[int] = ..., mmu: _Optional[_Iterable[_Union[MMUPoint, _Mapping]]] = ..., oom: _Optional[_Union[OOMKill, _Mapping]] = ..., bytes_allocated: _Optional[int] = ..., bytes_freed: _Optional[int] = ..., objects_allocated: _Optional[int] = ..., objects_freed: _Optional[int] = ..., heap_objects: _Optional[int] = ..., stranded_regime_cycles: _Optional[int] = ..., stranded_edge_cycles: _Optional[int] = ...) -> None: ...
