@@ -12,6 +12,7 @@ short-lived objects, and a request server over a cache, each under a memory limi
 from __future__ import annotations
 
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -22,10 +23,11 @@ from clients.render_text import stranded_note, summary_table
 from server import convert
 from simcore import simulate
 from simcore.results import Result, TriggerKind
-from validation import workloads
+from validation import compare, workloads
 from validation.runner import FULL_FLAGS, memory_limit_for
 
 MIB = 1 << 20
+CHECK_SET = Path(__file__).resolve().parents[1] / "validation" / "results-quiet3"
 # The full matrix's flags and memory limits (145 MiB for the leak, 105 MiB for the server).
 LEAK = FULL_FLAGS["leak"]
 SERVER = FULL_FLAGS["server"]
@@ -126,3 +128,17 @@ def test_prometheus_counts_the_regime(leak_limited: Result) -> None:
     s = leak_limited.summary
     assert v["gosim_gc_stranded_regime_cycles_total"] == s.stranded_regime_cycles
     assert v["gosim_gc_stranded_edge_cycles_total"] == s.stranded_edge_cycles
+
+
+def test_compare_names_the_configurations_on_the_edge() -> None:
+    """The fidelity table's failing row is on the edge; a server with a limit is not."""
+    groups = compare.group_runs(compare.load_runs([CHECK_SET]))
+    keys = ["leak-full-p2-gogcoff-lim145MiB", "server-full-p2-gogc100-lim105MiB"]
+    results = [compare.compare_group(k, groups[k], seeds=1) for k in keys]
+    assert results[0].simulated["stranded_edge_share"] >= 0.25
+    assert results[1].simulated["stranded_edge_share"] == 0.0
+    assert compare.stranded_edge(results) == keys[:1]
+    lines = compare.edge_report(results)
+    assert len(lines) == 2 and keys[0] in lines[1]
+    assert "cycles/s" in lines[1] and "goal/live" in lines[1]
+    assert compare.to_json(results, compare.load_cost(None), True)["stranded_edge"] == keys[:1]

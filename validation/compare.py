@@ -83,6 +83,7 @@ from validation.purepy import simcore_is_current, use_current_sources
 # The simulator must run its current sources, not a stale compiled build (validation.purepy).
 STALE_COMPILED = use_current_sources(strict=False)
 
+from clients.render_text import STRANDED_EDGE_WARN_SHARE  # noqa: E402
 from simcore.config import Compute, CostModel, Distribution, SimConfig, Step  # noqa: E402
 from validation import workloads  # noqa: E402
 from validation.summary import median_summary, nearest_rank, summarize  # noqa: E402
@@ -376,6 +377,8 @@ def sim_figures(res: Any) -> dict[str, Any]:
         "forced_gaps_s": gaps,
         "latency_p50_s": lat.p50_ns * NS if lat.count else None,
         "latency_p99_s": lat.p99_ns * NS if lat.count else None,
+        "stranded_edge_share": (s.stranded_edge_cycles / s.cycles_total
+                                if s.cycles_total else 0.0),
         "mark_cpu_per_cycle_s": _median_or_none(
             [(c.assist_cpu_ns + c.dedicated_cpu_ns + c.fractional_cpu_ns + c.idle_cpu_ns) * NS
              for c in win]),
@@ -620,6 +623,29 @@ def machine_report(results: list[GroupResult], runs: list[dict[str, Any]]) -> li
     return lines
 
 
+def stranded_edge(results: list[GroupResult]) -> list[str]:
+    """The configurations gosim runs on the stranded-slot regime's edge: a quarter or more of
+    their cycles (median over seeds) within 3 % of the goal of it, as `gosim run` warns."""
+    return [g.key for g in results
+            if (g.simulated.get("stranded_edge_share") or 0.0) >= STRANDED_EDGE_WARN_SHARE]
+
+
+def edge_report(results: list[GroupResult]) -> list[str]:
+    """compare's lines on the configurations on the regime's edge, with their cycles/s and
+    goal/live cells: where a miss is the regime's and not a cost's."""
+    keys = set(stranded_edge(results))
+    if not keys:
+        return []
+    lines = [f"on the stranded-slot regime's edge in gosim ({len(keys)} configurations; "
+             "cycle rates there are fragile, docs/fidelity.md \"The regime's edge\"):"]
+    for g in results:
+        if g.key in keys:
+            cells = {c.metric: c for c in g.cells}
+            lines.append(f"  {g.key}: " + ", ".join(
+                f"{m} {_fmt_err(cells[m])} {cells[m].status}" for m in ("cycles/s", "goal/live")))
+    return lines
+
+
 def simcore_fingerprint() -> str:
     """sha256 (12 hex) of simcore's sources: which model produced the simulated figures."""
     h = hashlib.sha256()
@@ -761,6 +787,7 @@ def to_json(results: list[GroupResult], cost: CostModel, contention: bool,
                     "gc_cpu_pp": TARGET_GC_CPU_PP, "latency_p99_rel": TARGET_P99_REL,
                     "forced_gap_s": FORCED_GAP_TOL_S},
         "pass_counts": pass_counts(results),
+        "stranded_edge": stranded_edge(results),
         "groups": [{"key": g.key, "runs": g.runs, "availability": g.availability,
                     "sim_wall_s": g.sim_wall_s, "measured": g.measured,
                     "simulated": g.simulated, "simulated_per_seed": g.per_seed,
@@ -837,7 +864,7 @@ def main(argv: list[str] | None = None) -> int:
     print("; ".join(f"{m}: " + ", ".join(f"{k} {v}" for k, v in sorted(d.items()))
                     for m, d in counts.items()))
     used = [r for v in sel.values() for r in v]
-    for line in machine_report(results, used):
+    for line in machine_report(results, used) + edge_report(results):
         print(line)
     if args.md:
         Path(args.md).write_text(markdown_wide(results) if not args.long
