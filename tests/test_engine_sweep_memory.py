@@ -147,9 +147,11 @@ def test_sweep_keeps_stranded_slots_in_use_and_refills_use_them_first() -> None:
     h = heap_before_sweep(1.0, 1.0)
     freed = h.sweep(10 * MIB, now_ns=1000, ns_per_span=200)
     assert freed == 20 * MIB
-    dense = int(10 * MIB * (1 + SPAN_SLACK_FRACTION))
+    # The spans kept: the marked bytes and the stranded slots, each with its slack.
+    slack = 1 + SPAN_SLACK_FRACTION
+    dense = int(10 * MIB * slack)
     assert h.stranded == 20 * MIB
-    assert h.in_use == -(-(dense + 20 * MIB) // PAGE_BYTES) * PAGE_BYTES
+    assert h.in_use == -(-(dense + int(20 * MIB * slack)) // PAGE_BYTES) * PAGE_BYTES
     # The sweep's pace: 31 MiB of spans at 200 ns each.
     spans = 31 * MIB // PAGE_BYTES
     assert h.sweep_to_ns == 1000 + spans * 200
@@ -158,6 +160,20 @@ def test_sweep_keeps_stranded_slots_in_use_and_refills_use_them_first() -> None:
     assert unfreed == 10 * MIB
     assert unreleased == (31 * MIB - h.in_use) // 2
     assert h.unswept(h.sweep_to_ns) == (0, 0)
+
+
+def test_stranded_slots_are_at_most_what_the_pages_in_use_leave() -> None:
+    # 30 MiB allocated in 30.5 MiB of spans: all 20 MiB of garbage would strand, but the
+    # spans kept for the 10 MiB marked and for the slots, with their slack, fill at most
+    # the pages in use; nothing is freed.
+    h = heap_before_sweep(1.0, 1.0)
+    h.in_use = 30 * MIB + MIB // 2
+    h.free = 32 * MIB - h.in_use
+    h.sweep(10 * MIB)
+    slack = 1 + SPAN_SLACK_FRACTION
+    assert h.in_use == 30 * MIB + MIB // 2
+    assert h.stranded == int((h.in_use - int(10 * MIB * slack)) / slack) < 20 * MIB
+    assert int(10 * MIB * slack) + h.stranded * slack <= h.in_use
 
 
 def test_garbage_that_refilled_stranded_slots_is_stranded_again() -> None:
