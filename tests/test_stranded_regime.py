@@ -18,16 +18,23 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 
+from clients import sweep_file
 from clients.render_prom import prometheus_text
 from clients.render_text import stranded_note, summary_table
+from clients.workload_file import load_workload
 from server import convert
+from server.sweep import spec as sweep_spec
+from server.sweep import stats
 from simcore import simulate
 from simcore.results import Result, TriggerKind
 from validation import compare, workloads
 from validation.runner import FULL_FLAGS, memory_limit_for
 
 MIB = 1 << 20
-CHECK_SET = Path(__file__).resolve().parents[1] / "validation" / "results-quiet3"
+ROOT = Path(__file__).resolve().parents[1]
+CHECK_SET = ROOT / "validation" / "results-quiet3"
+EXAMPLES = ROOT / "examples"
+SWEEP = ROOT / "docs" / "sweeps" / "leak-memlimit.yaml"
 # The full matrix's flags and memory limits (145 MiB for the leak, 105 MiB for the server).
 LEAK = FULL_FLAGS["leak"]
 SERVER = FULL_FLAGS["server"]
@@ -142,3 +149,31 @@ def test_compare_names_the_configurations_on_the_edge() -> None:
     assert len(lines) == 2 and keys[0] in lines[1]
     assert "cycles/s" in lines[1] and "goal/live" in lines[1]
     assert compare.to_json(results, compare.load_cost(None), True)["stranded_edge"] == keys[:1]
+
+
+def test_a_sweep_reports_the_share_on_the_edge(leak_limited: Result,
+                                               server_limited: Result) -> None:
+    s = leak_limited.summary
+    want = s.stranded_edge_cycles / s.cycles_total
+    assert stats.figures(s)["stranded_edge_fraction"] == want >= 0.25
+    proto = convert.result_to_proto(leak_limited).summary
+    assert stats.figures(proto)["stranded_edge_fraction"] == want
+    assert stats.figures(server_limited.summary)["stranded_edge_fraction"] == 0.0
+
+
+def test_the_memory_limit_sweep_example_finds_the_points_off_the_edge() -> None:
+    """docs/sweeps/leak-memlimit.yaml as docs/sweeps.md reads it: the tightest limit is on
+    the edge, the roomiest with GOGC=100 is not, and the base is the example workload."""
+    spec, opts = sweep_file.load_sweep_file(SWEEP)
+    exp = sweep_spec.expand(spec)
+    assert len(exp.points) == 10 and opts["plot"] == {"x": "GOMEMLIMIT", "lines": "GOGC"}
+    labels = {tuple(c.label for c in p.coordinates): p for p in exp.points}
+    base = load_workload(EXAMPLES / "leak-under-limit.yaml")
+    tight = labels[("148992KiB", "off")]
+    assert tight.sim.replace(seed=base.seed).runtime == base.runtime
+    assert tight.sim.workload.workers == base.workload.workers
+    tight_s = simulate(tight.with_seed(exp.seeds[0])).summary
+    assert stats.figures(tight_s)["stranded_edge_fraction"] >= 0.25
+    roomy_s = simulate(labels[("256MiB", "100")].with_seed(exp.seeds[0])).summary
+    assert stats.figures(roomy_s)["stranded_edge_fraction"] == 0.0
+    assert roomy_s.cycles_total < tight_s.cycles_total

@@ -41,6 +41,7 @@ METRICS: tuple[str, ...] = (
     "peak_rss_bytes",
     "peak_goroutines",
     "limiter_enabled_fraction",
+    "stranded_edge_fraction",
     "oom",
     "oom_at_ns",
 )
@@ -72,6 +73,8 @@ def figures(s: Summary | result_pb2.Summary) -> dict[str, float]:
         "peak_goroutines": float(s.peak_goroutines),
         "limiter_enabled_fraction": (s.limiter_enabled_ns / s.simulated_ns
                                      if s.simulated_ns else 0.0),
+        "stranded_edge_fraction": (s.stranded_edge_cycles / s.cycles_total
+                                   if s.cycles_total else 0.0),
         "oom": 1.0 if oom is not None else 0.0,
         "oom_at_ns": float(oom.at_ns if oom is not None else s.simulated_ns),
     }
