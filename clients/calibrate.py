@@ -22,6 +22,11 @@ allocation rate      the heap's growth over the cycles: allocated per cycle = (H
 live heap            what is reachable at mark start: H2 (marked) less what was allocated
                      during the mark (H1 - H0: new objects are black and counted as marked);
                      the median over cycles. It becomes the workload's baseline heap.
+leak                 the live heap's least-squares trend over the cycles, when it is clearly
+                     one (fit_leak, the LEAK_* constants) and the goal follows it as GOGC
+                     makes it (with no memory limit from --metrics: a goal that stays put
+                     is a limit's); the live heap is then the trend's value at the window's
+                     start, and that much of the allocation rate is kept for ever.
 stacks, globals      gcpacertrace's stack and globals scan work (median, exact bytes), else
                      /gc/scan/stack:bytes and /gc/scan/globals:bytes from --metrics, else
                      the gctrace fields (MB); stacks become parked goroutines.
@@ -44,8 +49,10 @@ runtime memory       with --metrics: runtime_base_bytes = /memory/classes/total 
                      stacks and metadata_fraction x the heap mapped.
 
 The workload: the live heap as a BaselineHeap (scannable fraction f), GOMAXPROCS worker
-goroutines that allocate the fitted rate in 1 ms ticks (garbage: lifetime REQUEST), the
-stacks as parked goroutines. It is simulated for long enough to see ~SIM_CYCLES cycles, and
+goroutines that allocate the fitted rate in 1 ms ticks (garbage: lifetime REQUEST; the leak's
+share FOREVER, and the baseline less what the run's warm-up leaks), the stacks as parked
+goroutines. With a leak the run is as long as the observed window (its cycles change as it
+grows). It is simulated for long enough to see ~SIM_CYCLES cycles, and
 the observed and simulated cycles are compared (cycles/s, goal, marked heap, pauses, GC CPU;
 with gcpacertrace also the trigger and the cons/mark estimate each cycle was paced with).
 """
@@ -99,6 +106,20 @@ SIM_CYCLES = 14
 TICK_NS = 1_000_000
 DEFAULT_OBJECT_BYTES = 64
 IDLE_STACK_BYTES = 8 * KIB
+# A leak is fitted when the live heap's least-squares trend over the steady cycles is
+# positive, at least LEAK_MIN_T standard errors from zero (gctrace's whole MB make each
+# point +-0.5 MiB), over at least LEAK_MIN_CYCLES cycles, and grows over the window by at
+# least LEAK_MIN_GROWTH_BYTES and LEAK_MIN_GROWTH_FRACTION of the live heap. Modelling
+# choices: the Go twin's leak (4 MiB/s, 20 s) passes by far in every configuration, its
+# steady, server and pool runs (a constant live heap) never (tests/test_calibrate.py).
+LEAK_MIN_CYCLES = 4
+LEAK_MIN_T = 4.0
+LEAK_MIN_GROWTH_BYTES = 2 * MIB
+LEAK_MIN_GROWTH_FRACTION = 0.05
+# Without a known memory limit the leak is replayed only if the goal's trend is at least this
+# share of (1 + GOGC/100) x the leak's: the twin's leak runs give 0.78-1.00 where GOGC sets the
+# goal and 0.02-0.72 under a 145 MiB limit (tests/test_calibrate.py), a narrow gap.
+LEAK_GOAL_FOLLOWS = 0.75
 
 
 class CalibrationError(ValueError):
@@ -198,6 +219,9 @@ class Fit:
     cost: CostModel
     cycles_used: int
     window_s: tuple[float, float]
+    # Bytes per second the live heap grows by (fit_leak; 0: no leak). live_bytes is then
+    # the live heap at the window's start.
+    leak_bytes_per_s: float = 0.0
     notes: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -257,6 +281,29 @@ def _round_gogc(g: float, uncertainty: float = 0.0) -> int:
     if abs(best - g) <= max(0.02 * g, uncertainty):
         return best
     return max(1, round(g))
+
+
+def fit_leak(points: list[tuple[float, float]], live: float) -> tuple[float, float] | None:
+    """(bytes/s, live heap at the first point's time) of the live heap's least-squares trend
+    over (time s, live bytes) points, when it is a leak by the LEAK_* criteria; else None."""
+    n = len(points)
+    if n < LEAK_MIN_CYCLES:
+        return None
+    ts = [t for t, _ in points]
+    ys = [y for _, y in points]
+    tm, ym = statistics.fmean(ts), statistics.fmean(ys)
+    sxx = sum((t - tm) ** 2 for t in ts)
+    if sxx <= 0:
+        return None
+    slope = sum((t - tm) * (y - ym) for t, y in points) / sxx
+    resid = sum((y - ym - slope * (t - tm)) ** 2 for t, y in points)
+    # the residuals' spread, at least gctrace's rounding (uniform over a MB: 0.29 MiB)
+    sd = max(math.sqrt(resid / (n - 2)) if n > 2 else 0.0, 0.29 * MIB)
+    growth = slope * (ts[-1] - ts[0])
+    if (slope <= 0 or slope / (sd / math.sqrt(sxx)) < LEAK_MIN_T
+            or growth < max(LEAK_MIN_GROWTH_BYTES, LEAK_MIN_GROWTH_FRACTION * live)):
+        return None
+    return slope, ym + slope * (ts[0] - tm)
 
 
 def fit_trace(recs: list[dict[str, Any]], metrics: dict[str, float] | None = None,
@@ -361,6 +408,28 @@ def fit_trace(recs: list[dict[str, Any]], metrics: dict[str, float] | None = Non
     lives = [max(0.0, (r["heap2_mb"] - max(0, r["heap1_mb"] - r["heap0_mb"])) * MIB)
              for r in cyc]
     live = float(_median(lives) or 0.0)
+    leak = 0.0
+    trend = None if idle else fit_leak([(r["start_s"], x) for r, x in zip(cyc, lives,
+                                                                            strict=True)], live)
+    if trend is not None and gomemlimit is None:
+        # Under GOGC the goal follows the live heap, (1 + GOGC/100) x its growth; a goal that
+        # does not is a memory limit's, which a trace alone cannot give (see GOGC above):
+        # replaying the leak against GOGC alone would put the cycles in the wrong places.
+        gt = [(r["start_s"], float(r["goal_mb"]) * MIB) for r in cyc]
+        tm = statistics.fmean(t for t, _ in gt)
+        sxx = sum((t - tm) ** 2 for t, _ in gt)
+        gslope = (sum((t - tm) * g for t, g in gt) / sxx) if sxx > 0 else 0.0
+        if gslope < LEAK_GOAL_FOLLOWS * (1 + max(gogc, 0) / 100) * trend[0]:
+            notes.append(f"the live heap grows {trend[0] / MIB:.2f} MiB/s but the goal does not "
+                         "follow it, as under a memory limit: not replayed as a leak; give "
+                         "--metrics with /gc/gomemlimit:bytes")
+            trend = None
+    if trend is not None:
+        leak, live = trend[0], max(0.0, trend[1])
+        src["leak"] = (f"the live heap's trend over {len(cyc)} cycles (least squares; "
+                       f"+{leak * (cyc[-1]['start_s'] - cyc[0]['start_s']) / MIB:.1f} MiB)")
+        src["live"] = "the trend's value at the window's start"
+        leak = min(leak, rate)
     if live < 4 * MIB:
         notes.append("live heap under 4 MiB: gctrace's whole-MB sizes make the fit coarse; "
                      "give --metrics")
@@ -489,7 +558,8 @@ def fit_trace(recs: list[dict[str, Any]], metrics: dict[str, float] | None = Non
                alloc_bytes_per_s=rate, live_bytes=live, scannable_fraction=f,
                stacks_bytes=stacks, globals_bytes=glob_b, object_bytes=obj,
                goroutines=goroutines, cost=fitted_cost, cycles_used=len(cyc),
-               window_s=(cyc[0]["start_s"], cyc[-1]["end_s"]), notes=notes, sources=src)
+               window_s=(cyc[0]["start_s"], cyc[-1]["end_s"]), leak_bytes_per_s=leak,
+               notes=notes, sources=src)
 
 
 def observed_cycles_per_s(recs: list[dict[str, Any]]) -> float | None:
@@ -528,28 +598,35 @@ def build_config(fit: Fit, duration_ns: int, seed: int = 1) -> SimConfig:
                            gomemlimit_bytes=fit.gomemlimit_bytes or _NO_LIMIT)
         return SimConfig(runtime=rt, workload=w, cost=fit.cost, duration_ns=duration_ns,
                          warmup_ns=0, seed=seed)
-    batch = fit.alloc_bytes_per_s / n * TICK_NS / SECOND
+    leak = max(0.0, min(fit.leak_bytes_per_s, fit.alloc_bytes_per_s))
     est = 0.0
-    if batch > 0:
+    for rate, life in ((fit.alloc_bytes_per_s - leak, Lifetime.REQUEST),
+                       (leak, Lifetime.FOREVER)):
+        batch = rate / n * TICK_NS / SECOND
+        if batch <= 0:
+            continue
         steps.append(Step(allocate=Allocate(
             bytes=Distribution.constant(batch), object_sizes=(ObjectSize(fit.object_bytes),),
-            scannable_fraction=fit.scannable_fraction, lifetime=Lifetime.REQUEST)))
-        est = batch / fit.object_bytes * fit.cost.alloc_ns_per_object \
-            + batch * fit.cost.alloc_ns_per_byte
+            scannable_fraction=fit.scannable_fraction, lifetime=life)))
+        est += (batch / fit.object_bytes * fit.cost.alloc_ns_per_object
+                + batch * fit.cost.alloc_ns_per_byte)
     steps.append(Step(io_wait=IOWait(Distribution.constant(max(0.0, TICK_NS - est)))))
     workers = (WorkerGroup(count=n, program=Program(steps=tuple(steps), stack_bytes=2 * KIB)),)
+    idle = fit.alloc_bytes_per_s <= 0
+    warmup_ns = 0 if idle else int(duration_ns * STEADY_SKIP)
+    # With a leak the run's warm-up leaks too: start below the window's live heap by that.
+    live = max(0, int(fit.live_bytes - leak * warmup_ns / SECOND))
     w = Workload(
         name="calibrated",
         workers=workers,
-        baseline_heap=BaselineHeap(live_bytes=int(fit.live_bytes), object_bytes=fit.object_bytes,
+        baseline_heap=BaselineHeap(live_bytes=live, object_bytes=fit.object_bytes,
                                    scannable_fraction=fit.scannable_fraction),
         idle_goroutines=fit.goroutines, idle_goroutine_stack_bytes=IDLE_STACK_BYTES,
         globals_bytes=int(fit.globals_bytes))
     rt = RuntimeConfig(gomaxprocs=fit.gomaxprocs, gogc=fit.gogc,
                        gomemlimit_bytes=fit.gomemlimit_bytes or _NO_LIMIT)
-    idle = fit.alloc_bytes_per_s <= 0
     return SimConfig(runtime=rt, workload=w, cost=fit.cost, duration_ns=duration_ns,
-                     warmup_ns=0 if idle else int(duration_ns * STEADY_SKIP), seed=seed)
+                     warmup_ns=warmup_ns, seed=seed)
 
 
 # --------------------------------------------------------------------------------------
@@ -645,7 +722,13 @@ def calibrate(text: str, metrics: dict[str, float] | None = None,
     """Parse, fit, build the workload, simulate it and compare (see the module docstring)."""
     recs = parse_log(text)
     fit = fit_trace(recs, metrics, cost)
-    cfg = build_config(fit, duration_ns or default_duration_ns(recs), seed)
+    if duration_ns is None:
+        duration_ns = default_duration_ns(recs)
+        if fit.leak_bytes_per_s > 0:
+            # A leak's cycles change as it grows: simulate the observed window's length.
+            span_s = (fit.window_s[1] - fit.window_s[0]) / (1 - STEADY_SKIP)
+            duration_ns = int(min(600.0, max(5.0, span_s)) * SECOND)
+    cfg = build_config(fit, duration_ns, seed)
     cyc = steady_cycles(recs)
     observed = _figures(cyc, fit.gomaxprocs)
     sim_fig: dict[str, float | None] = {}
@@ -680,8 +763,11 @@ def fit_summary(fit: Fit) -> list[tuple[str, str, str]]:
          "not in a trace (give --metrics)"),
         ("allocation rate", f"{fit.alloc_bytes_per_s / MIB:.1f} MiB/s",
          fit.sources.get("alloc_rate", "")),
+        ("leak", f"{fit.leak_bytes_per_s / MIB:.2f} MiB/s" if fit.leak_bytes_per_s else "none",
+         fit.sources.get("leak", "no trend in the live heap")),
         ("baseline_heap.live_bytes", f"{fit.live_bytes / MIB:.1f} MiB",
-         "marked heap less allocation during mark"),
+         "marked heap less allocation during mark"
+         + (f" ({fit.sources['live']})" if "live" in fit.sources else "")),
         ("scannable_fraction", f"{fit.scannable_fraction:.2f}",
          fit.sources.get("scannable_fraction", "")),
         ("object size", f"{fit.object_bytes} B", fit.sources.get("object_bytes", "assumed")),

@@ -349,3 +349,57 @@ def test_runtime_base_counts_the_stack_spans_but_the_workloads_stacks() -> None:
     m["/memory/classes/total:bytes"] += MIB
     more = cal.fit_trace(cal.parse_log(text), m).cost.runtime_base_bytes
     assert more - base == pytest.approx(MIB, abs=1024)
+
+
+# --- a leak ------------------------------------------------------------------------------
+
+CHECK_SET = ROOT / "validation" / "results-quiet3"
+# The twin's leak: 4 MiB/s of 64 B objects kept, plus one 8 KiB chunk array per 1023 of
+# them (validation/workloads.py LEAK_CHUNK_SLOTS): 4.5 MiB/s of live heap.
+TWIN_LEAK = 4 * MIB * (1 + 8 * 1024 / (1023 * 64))
+
+
+def _run(key: str) -> str:
+    return next(CHECK_SET.glob(f"{key}-r0-*.json")).read_text()
+
+
+def test_fit_leak_needs_a_clear_trend() -> None:
+    flat = [(t, 50 * MIB + (0.4 if t % 2 else -0.4) * MIB) for t in range(12)]
+    assert cal.fit_leak(flat, 50 * MIB) is None
+    ramp = [(2.0 + t, 40 * MIB + 3 * MIB * t) for t in range(6)]
+    slope, start = cal.fit_leak(ramp, 48 * MIB)
+    assert slope == pytest.approx(3 * MIB) and start == pytest.approx(40 * MIB)
+    assert cal.fit_leak(ramp[:3], 48 * MIB) is None  # too few cycles
+    slow = [(float(t), 40 * MIB + 0.05 * MIB * t) for t in range(20)]
+    assert cal.fit_leak(slow, 40 * MIB) is None  # 1 MiB over the window: under the minimum
+
+
+@pytest.mark.parametrize("key", ["leak-full-p2-gogc100-limnone",
+                                 "leak-full-p1-gogc50-limnone",
+                                 "leak-full-p2-gogc200-limnone"])
+def test_the_twins_leak_is_fitted_and_replayed(key: str) -> None:
+    c = cal.calibrate(_run(key))
+    assert c.fit.leak_bytes_per_s == pytest.approx(TWIN_LEAK, rel=0.05)
+    steps = c.config.workload.workers[0].program.steps
+    kept = [s.allocate for s in steps if s.allocate and s.allocate.lifetime.name == "FOREVER"]
+    assert len(kept) == 1
+    per_s = kept[0].bytes.expected() * c.config.workload.workers[0].count * 1000
+    assert per_s == pytest.approx(c.fit.leak_bytes_per_s, rel=1e-6)
+    assert c.simulated["cycles_per_s"] == pytest.approx(c.observed["cycles_per_s"], rel=0.10)
+    assert c.simulated["goal_mib"] == pytest.approx(c.observed["goal_mib"], rel=0.10)
+    assert any(r[0] == "leak" and r[1].endswith("MiB/s") for r in cal.fit_summary(c.fit))
+
+
+@pytest.mark.parametrize("key", ["steady-full-p2-gogc100-limnone",
+                                 "server-full-p1-gogc100-limnone",
+                                 "pool-full-p2-gogc100-limnone-pooloff",
+                                 "memlimit-full-p2-gogc100-lim181MiB"])
+def test_a_constant_live_heap_is_no_leak(key: str) -> None:
+    fit = cal.fit_trace(cal.parse_log(_run(key)))
+    assert fit.leak_bytes_per_s == 0.0
+
+
+def test_a_leak_under_an_unknown_memory_limit_is_not_replayed_as_one() -> None:
+    fit = cal.fit_trace(cal.parse_log(_run("leak-full-p2-gogcoff-lim145MiB")))
+    assert fit.leak_bytes_per_s == 0.0
+    assert any("as under a memory limit" in n for n in fit.notes)
