@@ -130,3 +130,17 @@ def test_cli_names_the_run_it_cannot_read(tmp_path: Path,
         assert e.value.code == 2
         err = capsys.readouterr().err
         assert "run:" in err and name in err
+
+
+def test_gosim_rows_carry_the_stranded_slots(run: dict) -> None:
+    out = cycles.compare_cycles(run)
+    go = [r for r in out["rows"] if r.src == "go"]
+    sim = [r for r in out["rows"] if r.src == "gosim"]
+    assert all(r.left_mib is None and r.margin_mib is None for r in go)
+    assert all(r.left_mib is not None and r.left_mib >= 0 for r in sim)
+    # this memory-limited leak sits on the regime's edge: margins either side of zero
+    assert min(r.margin_mib for r in sim) < 0 < max(r.margin_mib for r in sim)
+    assert any(r.left_mib > 0 for r in sim)
+    lines = cycles.text(out).splitlines()
+    assert lines[1].split()[-2:] == ["left", "margin"]
+    assert all(ln.split()[-1] == "-" for ln in lines if ln.startswith("go "))

@@ -21,6 +21,12 @@ scaling) becomes one row, the two merged in order of start time:
     mark ms     the mark phase's wall time (gctrace's second clock figure)
     cpu ms      mark CPU: assist + background (dedicated, fractional) + idle
     ms/MiB      cpu ms per MiB marked
+    left        gosim: stranded slots not yet refilled when the cycle started, MiB
+                (CycleRecord.stranded_start_bytes; above 0 under a memory limit: the
+                stranded-slot regime)
+    margin      gosim: the margin the cycle's sweep left before that regime, MiB
+                (CycleRecord.stranded_margin_bytes; negative: the next cycle starts with
+                slots left; docs/fidelity.md "The regime's edge")
 
 Then, for each side, the cycles that started in [--from, --to): their count, their rate
 ((n-1) over the span of their starts, as compare.py measures cycles/s) and the medians of
@@ -53,6 +59,11 @@ class Row:
     marked_mib: float
     mark_ms: float
     cpu_ms: float
+    # gosim only: the stranded slots not yet refilled when the cycle started, and the
+    # margin its sweep left before the stranded-slot regime (CycleRecord.stranded_*), MiB;
+    # None for the twin's rows.
+    left_mib: float | None = None
+    margin_mib: float | None = None
 
     @property
     def runway_mib(self) -> float:
@@ -81,7 +92,8 @@ def gosim_rows(res: Any) -> list[Row]:
         cpu_ns = c.assist_cpu_ns + c.dedicated_cpu_ns + c.fractional_cpu_ns + c.idle_cpu_ns
         rows.append(Row("gosim", c.kind is not TriggerKind.HEAP, c.start_ns / 1e9,
                         c.heap_start_bytes / MIB, c.heap_goal_bytes / MIB,
-                        c.heap_marked_bytes / MIB, c.mark_clock_ns / 1e6, cpu_ns / 1e6))
+                        c.heap_marked_bytes / MIB, c.mark_clock_ns / 1e6, cpu_ns / 1e6,
+                        c.stranded_start_bytes / MIB, c.stranded_margin_bytes / MIB))
     return rows
 
 
@@ -122,12 +134,13 @@ def text(out: dict[str, Any]) -> str:
     lines = [f"{out['run']}" + (f" (availability {out['availability']:.2f}: gosim's costs "
                                 "scaled by its inverse)" if out["availability"] else ""),
              f"{'src':<8}{'start s':>8}{'heap0':>8}{'goal':>8}{'marked':>8}{'runway':>8}"
-             f"{'mark ms':>9}{'cpu ms':>8}{'ms/MiB':>8}"]
+             f"{'mark ms':>9}{'cpu ms':>8}{'ms/MiB':>8}{'left':>7}{'margin':>8}"]
     for r in out["rows"]:
         src = r.src + (" F" if r.forced else "")
         lines.append(f"{src:<8}{r.start_s:8.2f}{r.heap0_mib:8.1f}{r.goal_mib:8.1f}"
                      f"{r.marked_mib:8.1f}{r.runway_mib:8.1f}{r.mark_ms:9.1f}{r.cpu_ms:8.1f}"
-                     f"{r.ms_per_mib:8.2f}")
+                     f"{r.ms_per_mib:8.2f}{_fmt(r.left_mib, '7.1f'):>7}"
+                     f"{_fmt(r.margin_mib, '8.2f'):>8}")
     for side in ("go", "gosim"):
         s = out[side]
         lines.append(f"{side}: {s['cycles']} cycles, {_fmt(s['cycles_per_s'], '.3f')}/s, "
