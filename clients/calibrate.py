@@ -283,27 +283,33 @@ def _round_gogc(g: float, uncertainty: float = 0.0) -> int:
     return max(1, round(g))
 
 
+def _trend(points: list[tuple[float, float]]) -> tuple[float, float, float, float]:
+    """Least squares of y on t over (t, y) points: (slope, mean t, mean y, sum of (t - mean
+    t)^2); slope 0 when every t is the same."""
+    tm = statistics.fmean(t for t, _ in points)
+    ym = statistics.fmean(y for _, y in points)
+    sxx = sum((t - tm) ** 2 for t, _ in points)
+    slope = sum((t - tm) * (y - ym) for t, y in points) / sxx if sxx > 0 else 0.0
+    return slope, tm, ym, sxx
+
+
 def fit_leak(points: list[tuple[float, float]], live: float) -> tuple[float, float] | None:
     """(bytes/s, live heap at the first point's time) of the live heap's least-squares trend
     over (time s, live bytes) points, when it is a leak by the LEAK_* criteria; else None."""
     n = len(points)
     if n < LEAK_MIN_CYCLES:
         return None
-    ts = [t for t, _ in points]
-    ys = [y for _, y in points]
-    tm, ym = statistics.fmean(ts), statistics.fmean(ys)
-    sxx = sum((t - tm) ** 2 for t in ts)
+    slope, tm, ym, sxx = _trend(points)
     if sxx <= 0:
         return None
-    slope = sum((t - tm) * (y - ym) for t, y in points) / sxx
+    t0, t1 = points[0][0], points[-1][0]
     resid = sum((y - ym - slope * (t - tm)) ** 2 for t, y in points)
     # the residuals' spread, at least gctrace's rounding (uniform over a MB: 0.29 MiB)
     sd = max(math.sqrt(resid / (n - 2)) if n > 2 else 0.0, 0.29 * MIB)
-    growth = slope * (ts[-1] - ts[0])
     if (slope <= 0 or slope / (sd / math.sqrt(sxx)) < LEAK_MIN_T
-            or growth < max(LEAK_MIN_GROWTH_BYTES, LEAK_MIN_GROWTH_FRACTION * live)):
+            or slope * (t1 - t0) < max(LEAK_MIN_GROWTH_BYTES, LEAK_MIN_GROWTH_FRACTION * live)):
         return None
-    return slope, ym + slope * (ts[0] - tm)
+    return slope, ym + slope * (t0 - tm)
 
 
 def fit_trace(recs: list[dict[str, Any]], metrics: dict[str, float] | None = None,
@@ -415,10 +421,7 @@ def fit_trace(recs: list[dict[str, Any]], metrics: dict[str, float] | None = Non
         # Under GOGC the goal follows the live heap, (1 + GOGC/100) x its growth; a goal that
         # does not is a memory limit's, which a trace alone cannot give (see GOGC above):
         # replaying the leak against GOGC alone would put the cycles in the wrong places.
-        gt = [(r["start_s"], float(r["goal_mb"]) * MIB) for r in cyc]
-        tm = statistics.fmean(t for t, _ in gt)
-        sxx = sum((t - tm) ** 2 for t, _ in gt)
-        gslope = (sum((t - tm) * g for t, g in gt) / sxx) if sxx > 0 else 0.0
+        gslope = _trend([(r["start_s"], float(r["goal_mb"]) * MIB) for r in cyc])[0]
         if gslope < LEAK_GOAL_FOLLOWS * (1 + max(gogc, 0) / 100) * trend[0]:
             notes.append(f"the live heap grows {trend[0] / MIB:.2f} MiB/s but the goal does not "
                          "follow it, as under a memory limit: not replayed as a leak; give "

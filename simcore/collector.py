@@ -236,16 +236,25 @@ class Collector:
         p.globals_scan = h.globals
         p.max_stack_scan = h.stacks
 
+    def _pacer_stats(self) -> tuple[int, int, int, int, int, int, int]:
+        """The pacer's copy of the memory statistics (what sync_memory sets), to put back
+        with _restore_pacer_stats after asking it a what-if."""
+        p = self.pacer
+        return (p.mapped_ready_bytes, p.heap_free_bytes, p.heap_in_use_bytes,
+                p.total_alloc_bytes, p.total_free_bytes, p.globals_scan, p.max_stack_scan)
+
+    def _restore_pacer_stats(self, saved: tuple[int, int, int, int, int, int, int]) -> None:
+        p = self.pacer
+        (p.mapped_ready_bytes, p.heap_free_bytes, p.heap_in_use_bytes, p.total_alloc_bytes,
+         p.total_free_bytes, p.globals_scan, p.max_stack_scan) = saved
+
     def current_goal(self) -> int:
         """heapGoal() as Go would compute it now, from the heap's current memory statistics;
         leaves the pacer's copy of them (what the simulation runs on) as it was."""
-        p = self.pacer
-        saved = (p.mapped_ready_bytes, p.heap_free_bytes, p.heap_in_use_bytes,
-                 p.total_alloc_bytes, p.total_free_bytes, p.globals_scan, p.max_stack_scan)
+        saved = self._pacer_stats()
         self.sync_memory()
-        goal = p.heap_goal()
-        (p.mapped_ready_bytes, p.heap_free_bytes, p.heap_in_use_bytes, p.total_alloc_bytes,
-         p.total_free_bytes, p.globals_scan, p.max_stack_scan) = saved
+        goal = self.pacer.heap_goal()
+        self._restore_pacer_stats(saved)
         return goal
 
     def update_trigger(self) -> None:
@@ -254,6 +263,12 @@ class Collector:
             MAX_UINT64)
         if goal != MAX_UINT64 and goal > self.peak_goal:
             self.peak_goal = goal
+
+    def _limit_binds(self) -> bool:
+        """Whether the memory-limit goal is the one that binds (heapGoalInternal takes it
+        when it is below the GOGC goal), from the pacer's memory statistics."""
+        p = self.pacer
+        return self.mem_limited and p.memory_limit_heap_goal() < p.gc_percent_heap_goal
 
     def stranded_margin(self) -> tuple[int, int]:
         """How far the next trigger is from the stranded-slot regime, just after a sweep:
@@ -275,17 +290,15 @@ class Collector:
         s = h.stranded
         if not self.mem_limited or s <= 0:
             return 0, 0
-        saved = (p.mapped_ready_bytes, p.heap_free_bytes, p.heap_in_use_bytes,
-                 p.total_alloc_bytes, p.total_free_bytes)
+        saved = self._pacer_stats()
         p.mapped_ready_bytes = h.mapped_ready()
         p.heap_free_bytes = h.free
         p.heap_in_use_bytes = h.in_use
         p.total_alloc_bytes = h.total_alloc + s
         p.total_free_bytes = h.total_free
-        binds = p.memory_limit_heap_goal() < p.gc_percent_heap_goal
+        binds = self._limit_binds()
         trigger, goal = p.trigger()
-        (p.mapped_ready_bytes, p.heap_free_bytes, p.heap_in_use_bytes, p.total_alloc_bytes,
-         p.total_free_bytes) = saved
+        self._restore_pacer_stats(saved)
         if not binds:
             return 0, 0
         return trigger - p.heap_marked - int(s * (1.0 + h.stranded_tail_ratio())), goal
@@ -354,8 +367,7 @@ class Collector:
         self.trigger0 = m.trigger
         self.stranded_start = self.heap.stranded
         self.in_regime = (kind is TriggerKind.HEAP and self.stranded_start > 0
-                          and self.mem_limited
-                          and self.pacer.memory_limit_heap_goal() < self.pacer.gc_percent_heap_goal)
+                          and self._limit_binds())
         self.epoch += 1
         # The goroutine calling gcStart needs no stopping, if it is still running.
         starter = self.trigger_g
