@@ -60,6 +60,7 @@ _COMMON = {
     "cache-live-bytes": 0, "cache-object-bytes": 256, "cache-scannable-fraction": 0.5,
     "cache-churn-bytes-per-s": 0.0, "idle-goroutines": 0,
     "trace": "",  # diagnosis only: a runtime/trace file (no gosim field)
+    "late-log": "",  # diagnosis only: the workers' tick lateness, one line per sleep
 }
 _WORKERS = {
     "goroutines": 2, "alloc-bytes-per-s": 64.0 * MIB, "object-bytes": 64,

@@ -66,6 +66,7 @@ type config struct {
 	seed       uint64 // SimConfig.seed (the streams differ; only the distributions match)
 	sampleMs   int64  // metrics sampler period (0 = off); no gosim field
 	traceFile  string // runtime/trace execution trace of the run after setup ("" = none)
+	lateLog    string // the workers' tick lateness, one line per sleep ("" = none); no gosim field
 	// The cache: Workload.baseline_heap.
 	cacheLiveBytes         int64   // live_bytes
 	cacheObjectBytes       int     // object_bytes
@@ -145,6 +146,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&c.seed, "seed", c.seed, "random seed (arrivals, compute and I/O samples)")
 	fs.Int64Var(&c.sampleMs, "sample-ms", c.sampleMs, "metrics sampler period in ms, 0 = off")
 	fs.StringVar(&c.traceFile, "trace", c.traceFile, "write a runtime/trace execution trace of the run after setup to this file (diagnosis; perturbs the run)")
+	fs.StringVar(&c.lateLog, "late-log", c.lateLog, "workers only: write each sleep's wake-up time (s since the program started, gctrace's origin) and lateness (s) to this file, one 'T LATE' line each (diagnosis)")
 	fs.Int64Var(&c.cacheLiveBytes, "cache-live-bytes", c.cacheLiveBytes, "long-lived cache (baseline_heap.live_bytes)")
 	fs.IntVar(&c.cacheObjectBytes, "cache-object-bytes", c.cacheObjectBytes, "cache entry size (baseline_heap.object_bytes)")
 	fs.Float64Var(&c.cacheScannableFraction, "cache-scannable-fraction", c.cacheScannableFraction, "fraction of cache entries with pointers")

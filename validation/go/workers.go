@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bufio"
+	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -43,6 +46,14 @@ type worker struct {
 	leaked   int64
 	nsleeps  int64
 	lateness time.Duration // total time woken after the tick boundary
+	late     []lateTick    // each sleep's wake-up and lateness, with -late-log
+}
+
+// lateTick is one sleep of a worker: when it woke (s since procStart, gctrace's origin) and
+// how long after its tick boundary.
+type lateTick struct {
+	wokeS float64
+	late  time.Duration
 }
 
 type workers struct {
@@ -78,6 +89,9 @@ func (w *workers) run(r *run) {
 	}
 	wg.Wait()
 	r.closeWindow()
+	if c.lateLog != "" {
+		w.writeLateLog(c.lateLog)
+	}
 	var garbage, leaked, sleeps int64
 	var late time.Duration
 	for _, wk := range w.ws {
@@ -136,7 +150,28 @@ func (wk *worker) loop(r *run, timer *sleeper, rate, leak float64, size int, tic
 		el = time.Since(r.runStart)
 		next := (el/tick + 1) * tick
 		timer.sleep(next - el)
+		woke := time.Now()
 		wk.nsleeps++
-		wk.lateness += time.Since(r.runStart) - next
+		wk.lateness += woke.Sub(r.runStart) - next
+		if r.cfg.lateLog != "" {
+			wk.late = append(wk.late, lateTick{sinceStart(woke), woke.Sub(r.runStart) - next})
+		}
 	}
+}
+
+// writeLateLog writes every worker's sleeps, one "T LATE" line each (seconds), for -late-log.
+func (w *workers) writeLateLog(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gosimtwin: -late-log:", err)
+		return
+	}
+	defer f.Close()
+	bw := bufio.NewWriter(f)
+	for _, wk := range w.ws {
+		for _, t := range wk.late {
+			fmt.Fprintf(bw, "%.6f %.6f\n", t.wokeS, t.late.Seconds())
+		}
+	}
+	bw.Flush()
 }
