@@ -176,13 +176,12 @@ class Collector:
         # The stranded-slot regime (Heap.stranded, docs/model.md): stranded_start is the
         # stranded bytes not yet refilled when this cycle started, and in_regime whether it
         # was heap-triggered under a binding memory-limit goal with some; stranded_margin_b
-        # the margin its sweep left (stranded_margin, bytes, signed) and stranded_goal the
-        # goal it is measured against. regime_cycles and edge_cycles count completed cycles
-        # for the run's summary (Summary.stranded_regime_cycles, .stranded_edge_cycles).
+        # the margin its sweep left (stranded_margin, bytes, signed). regime_cycles and
+        # edge_cycles count completed cycles for the run's summary
+        # (Summary.stranded_regime_cycles, .stranded_edge_cycles).
         self.stranded_start = 0
         self.in_regime = False
         self.stranded_margin_b = 0
-        self.stranded_goal = 0
         self.regime_cycles = 0
         self.edge_cycles = 0
 
@@ -651,11 +650,10 @@ class Collector:
         p.last_heap_in_use_bytes = h.in_use
         p.gc_controller_commit(is_sweep_done=False, gc_running=False)
         self.update_trigger()
-        self.stranded_margin_b, self.stranded_goal = self.stranded_margin()
+        self.stranded_margin_b, goal = self.stranded_margin()
         if self.in_regime:
             self.regime_cycles += 1
-        if (self.stranded_goal
-                and abs(self.stranded_margin_b) <= self.stranded_goal * STRANDED_EDGE_FRACTION):
+        if goal and abs(self.stranded_margin_b) <= goal * STRANDED_EDGE_FRACTION:
             self.edge_cycles += 1
         self.ncycles += 1
         if self.kind is TriggerKind.TIME:
