@@ -178,8 +178,14 @@ class Collector:
         # was heap-triggered under a binding memory-limit goal with some; stranded_margin_b
         # the margin its sweep left (stranded_margin, bytes, signed). regime_cycles and
         # edge_cycles count completed cycles for the run's summary
-        # (Summary.stranded_regime_cycles, .stranded_edge_cycles).
+        # (Summary.stranded_regime_cycles, .stranded_edge_cycles). refilled_start and
+        # refilled_spans_start: the stranded bytes refills reused since the previous cycle's
+        # mark start, and the bytes of the partly used spans they took them from (Heap.hole_fill,
+        # hole_fill_spans), read as this cycle starts (CycleRecord.stranded_refilled_bytes,
+        # .stranded_refilled_span_bytes).
         self.stranded_start = 0
+        self.refilled_start = 0
+        self.refilled_spans_start = 0
         self.in_regime = False
         self.stranded_margin_b = 0
         self.regime_cycles = 0
@@ -365,6 +371,8 @@ class Collector:
         self.heap0 = self.pacer.heap_live
         self.trigger0 = m.trigger
         self.stranded_start = self.heap.stranded
+        self.refilled_start = self.heap.hole_fill
+        self.refilled_spans_start = int(self.heap.hole_fill_spans * self.heap.strand_span_bytes)
         self.in_regime = (kind is TriggerKind.HEAP and self.stranded_start > 0
                           and self._limit_binds())
         self.epoch += 1
@@ -714,6 +722,8 @@ class Collector:
             stop_ns_sweep_term=self.stop1, stop_ns_mark_term=self.stop2,
             stranded_start_bytes=self.stranded_start, stranded_bytes=self.heap.stranded,
             stranded_margin_bytes=self.stranded_margin_b,
+            stranded_refilled_bytes=self.refilled_start,
+            stranded_refilled_span_bytes=self.refilled_spans_start,
             gctrace=("GC forced\n" if self.kind is TriggerKind.TIME else "") + line)
 
     # --- the CPU limiter ----------------------------------------------------------------

@@ -121,6 +121,12 @@ class CycleRecord:
     # (Collector.stranded_margin; negative: the next cycle starts before the stranded slots
     # are refilled); 0 without stranded slots or a binding memory-limit goal.
     stranded_margin_bytes: int
+    # What refills reused of the stranded slots between the previous cycle's mark start and
+    # this cycle's start, and the bytes of the partly used spans they took (each refill
+    # takes a whole span, and heapLive counts its tail: Heap.refill_stranded); their ratio
+    # is those spans' free share, which the Go twin's counting runtime reports too.
+    stranded_refilled_bytes: int
+    stranded_refilled_span_bytes: int
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,8 @@ def _cycle(n: int, t: int, gomaxprocs: int) -> CycleRecord:
         gctrace=f"gc {n} @{t / 1e9:.3f}s 1%: 0.020+1.0+0.030 ms clock, "
                 f"0.080+0.010/0.50/0+0.12 ms cpu, 4->5->2 MB, 4 MB goal, 0 MB stacks, "
                 f"0 MB globals, {gomaxprocs} P",
-        stranded_start_bytes=0, stranded_bytes=0, stranded_margin_bytes=0)
+        stranded_start_bytes=0, stranded_bytes=0, stranded_margin_bytes=0,
+        stranded_refilled_bytes=0, stranded_refilled_span_bytes=0)
 
 
 def simulate(config: simcore.SimConfig, hooks: simcore.Hooks | None = None) -> Result:

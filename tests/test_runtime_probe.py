@@ -48,21 +48,27 @@ def test_parse_probe_reads_each_line() -> None:
 
 
 def test_cycle_rows_pair_each_mark_with_its_trigger_and_take_differences() -> None:
-    err = ("probe t=1000000 misc=0 refilled=0 stranded=0 freedwhole=0 fresh=8192\n"
+    err = ("probe t=1000000 misc=0 refilled=0 swept=0 stranded=0 freedwhole=0 fresh=8192\n"
            "probetrigger t=2000000000 live=300 trigger=290 goal=400 marked=100 objects=250 "
            "ready=500 free=50 swept=1 inuse=2\n"
            "gc 2 @2.000s ...\n"
-           "probe t=2010000000 misc=0 refilled=64 stranded=0 freedwhole=0 fresh=16384\n"
-           "probe t=3000000000 misc=0 refilled=96 stranded=40 freedwhole=8 fresh=16384\n")
+           "probe t=2010000000 misc=0 refilled=64 swept=256 stranded=0 freedwhole=0 "
+           "fresh=16384\n"
+           "probe t=3000000000 misc=0 refilled=96 swept=320 stranded=40 freedwhole=8 "
+           "fresh=16384\n")
     rows = rp.cycle_rows(err)
     assert [r["t_s"] for r in rows] == [0.001, 2.01, 3.0]
     assert "goal" not in rows[0] and "goal" not in rows[2]  # forced, or no trigger line
     assert rows[1]["goal"] == 400 and rows[1]["nonheap"] == 500 - 50 - 250
     assert [r["refilled"] for r in rows] == [0, 64, 32]
     assert [r["fresh"] for r in rows] == [8192, 8192, 0]
+    # The trigger line's swept (pages) does not leak into the cycle's (span bytes).
+    assert [r["swept"] for r in rows] == [0, 256, 64]
     assert rows[2]["stranded"] == 40 and rows[2]["freedwhole"] == 8
     text = rp.format_rows(rows)
     assert len(text) == 4 and "(no trigger line)" in text[1]
+    # The spans' free share: 64 of 256 bytes, then 32 of 64; none taken: a dash.
+    assert text[1].endswith("-") and text[2].endswith(" 25.0") and text[3].endswith(" 50.0")
 
 
 @pytest.mark.e2e
@@ -98,6 +104,8 @@ def test_the_probe_counts_the_bitmap_arenas_of_a_real_run() -> None:
     # mappedReady, as memoryLimitHeapGoal requires).
     assert out["triggers"], "no heap-triggered cycle in a second of the leak"
     assert len(out["cycles"]) == out["probe_lines"]
+    # Per cycle, the slots refilled fit in the partly used spans they came from.
+    assert all(0 <= r["refilled"] <= r["swept"] for r in out["cycles"])
     assert sum(r["refilled"] for r in out["cycles"]) == last["refilled"]
     assert any("goal" in r for r in out["cycles"])
     for t in out["triggers"]:

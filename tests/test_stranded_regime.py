@@ -91,6 +91,29 @@ def test_a_leak_under_a_limit_sits_on_the_regimes_edge(leak_limited: Result) -> 
         assert 0 <= c.stranded_start_bytes <= c.heap_start_bytes
 
 
+def test_refills_reuse_what_sweeps_stranded_from_ever_fuller_spans(
+        leak_limited: Result) -> None:
+    """Each cycle reports the stranded slots refilled since the previous mark start and the
+    partly used spans they came from. What the sweep left less what the next cycle found
+    was refilled in between; refills during the mark (from slots already left when it
+    started) come on top."""
+    cycles = leak_limited.cycles
+    assert cycles[0].stranded_refilled_bytes == 0  # nothing stranded before the first sweep
+    for prev, nxt in pairwise(cycles):
+        after_sweep = prev.stranded_bytes - nxt.stranded_start_bytes
+        assert after_sweep <= nxt.stranded_refilled_bytes
+        assert nxt.stranded_refilled_bytes <= after_sweep + prev.stranded_start_bytes
+        # A span's free slots, never more than the span.
+        assert nxt.stranded_refilled_bytes <= nxt.stranded_refilled_span_bytes
+        assert (nxt.stranded_refilled_span_bytes == 0) == (nxt.stranded_refilled_bytes == 0)
+    # The leak's survivors take a slot in every span refilled, so before the regime (each
+    # cycle refilling every stranded slot) the spans' free share falls cycle by cycle.
+    before = [c for c in cycles[1:] if c.stranded_start_bytes == 0 and c.stranded_refilled_bytes]
+    shares = [c.stranded_refilled_bytes / c.stranded_refilled_span_bytes for c in before]
+    assert len(shares) >= 5 and shares[0] > 0.6 > 0.3 > shares[-1]
+    assert all(b < a for a, b in pairwise(shares[:8]))
+
+
 def test_without_a_limit_slots_strand_but_nothing_counts(leak_unlimited: Result) -> None:
     s = leak_unlimited.summary
     assert any(c.stranded_bytes > 0 for c in leak_unlimited.cycles)

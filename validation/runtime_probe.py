@@ -195,7 +195,10 @@ def parse_probe(stderr: str, kind: str = "probe") -> list[dict[str, int]]:
 
 
 # The cumulative counters cycle_rows turns into per-cycle amounts.
-_PER_CYCLE = ("refilled", "stranded", "freedwhole", "fresh")
+# swept is the bytes of the partly used swept spans refills took (whole spans), refilled
+# the free slots they held: refilled / swept is those spans' free share
+# (CycleRecord.stranded_refilled_bytes / .stranded_refilled_span_bytes on gosim's side).
+_PER_CYCLE = ("refilled", "swept", "stranded", "freedwhole", "fresh")
 
 
 def cycle_rows(stderr: str) -> list[dict[str, float]]:
@@ -226,18 +229,24 @@ def cycle_rows(stderr: str) -> list[dict[str, float]]:
     return rows
 
 
+def _share(part: float, whole: float) -> str:
+    return f"{100 * part / whole:5.1f}" if whole > 0 else "    -"
+
+
 def format_rows(rows: list[dict[str, float]]) -> list[str]:
-    """cycle_rows as text, MiB."""
+    """cycle_rows as text, MiB; the last two columns are the partly used spans refills took
+    and the share of them that was free slots (refilled / spans), per cent."""
     mib = float(1 << 20)
     out = ["     t  trig: heapLive  trigger     goal   marked  non-heap | cycle: refilled "
-           "stranded  freed-whole  fresh"]
+           "stranded  freed-whole  fresh | spans free%"]
     for r in rows:
         trig = ("                 (no trigger line)               " if "goal" not in r else
                 f"{r['live'] / mib:8.1f} {r['trigger'] / mib:8.1f} {r['goal'] / mib:8.1f} "
                 f"{r['marked'] / mib:8.1f} {r['nonheap'] / mib:9.2f}")
         out.append(f"{r['t_s']:6.2f}  {trig} | {r['refilled'] / mib:15.1f} "
                    f"{r['stranded'] / mib:8.1f} {r['freedwhole'] / mib:12.1f} "
-                   f"{r['fresh'] / mib:6.1f}")
+                   f"{r['fresh'] / mib:6.1f} | {r['swept'] / mib:5.1f} "
+                   f"{_share(r['refilled'], r['swept'])}")
     return out
 
 

@@ -143,7 +143,7 @@ class LatencyBreakdown(_message.Message):
     def __init__(self, running_ns: _Optional[int] = ..., runnable_ns: _Optional[int] = ..., assist_ns: _Optional[int] = ..., stw_ns: _Optional[int] = ..., io_ns: _Optional[int] = ...) -> None: ...
 
 class CycleRecord(_message.Message):
-    __slots__ = ("n", "start_ns", "kind", "cpu_percent", "stw_sweep_term_clock_ns", "mark_clock_ns", "stw_mark_term_clock_ns", "stw_sweep_term_cpu_ns", "assist_cpu_ns", "dedicated_cpu_ns", "fractional_cpu_ns", "idle_cpu_ns", "stw_mark_term_cpu_ns", "heap_start_bytes", "heap_end_bytes", "heap_marked_bytes", "heap_goal_bytes", "trigger_bytes", "stacks_bytes", "globals_bytes", "heap_scan_work_bytes", "gomaxprocs", "cons_mark", "limiter_enabled", "stop_ns_sweep_term", "stop_ns_mark_term", "gctrace", "stranded_start_bytes", "stranded_bytes", "stranded_margin_bytes")
+    __slots__ = ("n", "start_ns", "kind", "cpu_percent", "stw_sweep_term_clock_ns", "mark_clock_ns", "stw_mark_term_clock_ns", "stw_sweep_term_cpu_ns", "assist_cpu_ns", "dedicated_cpu_ns", "fractional_cpu_ns", "idle_cpu_ns", "stw_mark_term_cpu_ns", "heap_start_bytes", "heap_end_bytes", "heap_marked_bytes", "heap_goal_bytes", "trigger_bytes", "stacks_bytes", "globals_bytes", "heap_scan_work_bytes", "gomaxprocs", "cons_mark", "limiter_enabled", "stop_ns_sweep_term", "stop_ns_mark_term", "gctrace", "stranded_start_bytes", "stranded_bytes", "stranded_margin_bytes", "stranded_refilled_bytes", "stranded_refilled_span_bytes")
     N_FIELD_NUMBER: _ClassVar[int]
     START_NS_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -174,6 +174,8 @@ class CycleRecord(_message.Message):
     STRANDED_START_BYTES_FIELD_NUMBER: _ClassVar[int]
     STRANDED_BYTES_FIELD_NUMBER: _ClassVar[int]
     STRANDED_MARGIN_BYTES_FIELD_NUMBER: _ClassVar[int]
+    STRANDED_REFILLED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    STRANDED_REFILLED_SPAN_BYTES_FIELD_NUMBER: _ClassVar[int]
     n: int
     start_ns: int
     kind: TriggerKind
@@ -204,7 +206,9 @@ class CycleRecord(_message.Message):
     stranded_start_bytes: int
     stranded_bytes: int
     stranded_margin_bytes: int
-    def __init__(self, n: _Optional[int] = ..., start_ns: _Optional[int] = ..., kind: _Optional[_Union[TriggerKind, str]] = ..., cpu_percent: _Optional[int] = ..., stw_sweep_term_clock_ns: _Optional[int] = ..., mark_clock_ns: _Optional[int] = ..., stw_mark_term_clock_ns: _Optional[int] = ..., stw_sweep_term_cpu_ns: _Optional[int] = ..., assist_cpu_ns: _Optional[int] = ..., dedicated_cpu_ns: _Optional[int] = ..., fractional_cpu_ns: _Optional[int] = ..., idle_cpu_ns: _Optional[int] = ..., stw_mark_term_cpu_ns: _Optional[int] = ..., heap_start_bytes: _Optional[int] = ..., heap_end_bytes: _Optional[int] = ..., heap_marked_bytes: _Optional[int] = ..., heap_goal_bytes: _Optional[int] = ..., trigger_bytes: _Optional[int] = ..., stacks_bytes: _Optional[int] = ..., globals_bytes: _Optional[int] = ..., heap_scan_work_bytes: _Optional[int] = ..., gomaxprocs: _Optional[int] = ..., cons_mark: _Optional[float] = ..., limiter_enabled: _Optional[bool] = ..., stop_ns_sweep_term: _Optional[int] = ..., stop_ns_mark_term: _Optional[int] = ..., gctrace: _Optional[str] = ..., stranded_start_bytes: _Optional[int] = ..., stranded_bytes: _Optional[int] = ..., stranded_margin_bytes: _Optional[int] = ...) -> None: ...
+    stranded_refilled_bytes: int
+    stranded_refilled_span_bytes: int
+    def __init__(self, n: _Optional[int] = ..., start_ns: _Optional[int] = ..., kind: _Optional[_Union[TriggerKind, str]] = ..., cpu_percent: _Optional[int] = ..., stw_sweep_term_clock_ns: _Optional[int] = ..., mark_clock_ns: _Optional[int] = ..., stw_mark_term_clock_ns: _Optional[int] = ..., stw_sweep_term_cpu_ns: _Optional[int] = ..., assist_cpu_ns: _Optional[int] = ..., dedicated_cpu_ns: _Optional[int] = ..., fractional_cpu_ns: _Optional[int] = ..., idle_cpu_ns: _Optional[int] = ..., stw_mark_term_cpu_ns: _Optional[int] = ..., heap_start_bytes: _Optional[int] = ..., heap_end_bytes: _Optional[int] = ..., heap_marked_bytes: _Optional[int] = ..., heap_goal_bytes: _Optional[int] = ..., trigger_bytes: _Optional[int] = ..., stacks_bytes: _Optional[int] = ..., globals_bytes: _Optional[int] = ..., heap_scan_work_bytes: _Optional[int] = ..., gomaxprocs: _Optional[int] = ..., cons_mark: _Optional[float] = ..., limiter_enabled: _Optional[bool] = ..., stop_ns_sweep_term: _Optional[int] = ..., stop_ns_mark_term: _Optional[int] = ..., gctrace: _Optional[str] = ..., stranded_start_bytes: _Optional[int] = ..., stranded_bytes: _Optional[int] = ..., stranded_margin_bytes: _Optional[int] = ..., stranded_refilled_bytes: _Optional[int] = ..., stranded_refilled_span_bytes: _Optional[int] = ...) -> None: ...
 
 class TimeSeries(_message.Message):
     __slots__ = ("interval_ns", "t_ns", "heap_alloc_bytes", "heap_live_bytes", "heap_goal_bytes", "trigger_bytes", "heap_in_use_bytes", "rss_bytes", "goroutines", "runnable_goroutines", "gc_cpu_fraction", "request_rate_per_s", "gc_running")
