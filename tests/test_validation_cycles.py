@@ -141,6 +141,11 @@ def test_gosim_rows_carry_the_stranded_slots(run: dict) -> None:
     # this memory-limited leak sits on the regime's edge: margins either side of zero
     assert min(r.margin_mib for r in sim) < 0 < max(r.margin_mib for r in sim)
     assert any(r.left_mib > 0 for r in sim)
+    # the refills' spans: a share of them free, none before the first sweep
+    assert all(r.refill_free_pct is None for r in go)
+    assert sim[0].refill_free_pct is None
+    shares = [r.refill_free_pct for r in sim if r.refill_free_pct is not None]
+    assert shares and all(0 < s <= 100 for s in shares)
     lines = cycles.text(out).splitlines()
-    assert lines[1].split()[-2:] == ["left", "margin"]
-    assert all(ln.split()[-1] == "-" for ln in lines if ln.startswith("go "))
+    assert lines[1].split()[-3:] == ["left", "margin", "free%"]
+    assert all(ln.split()[-3:] == ["-", "-", "-"] for ln in lines if ln.startswith("go "))

@@ -27,6 +27,10 @@ scaling) becomes one row, the two merged in order of start time:
     margin      gosim: the margin the cycle's sweep left before that regime, MiB
                 (CycleRecord.stranded_margin_bytes; negative: the next cycle starts with
                 slots left; docs/fidelity.md "The regime's edge")
+    free%       gosim: the share of the partly used spans refills took since the previous
+                mark start that was stranded slots (CycleRecord.stranded_refilled_bytes /
+                .stranded_refilled_span_bytes; the twin's is in validation.runtime_probe's
+                --table, docs/fidelity.md "Inside the regime"); - when none were taken
 
 Then, for each side, the cycles that started in [--from, --to): their count, their rate
 ((n-1) over the span of their starts, as compare.py measures cycles/s) and the medians of
@@ -64,6 +68,9 @@ class Row:
     # None for the twin's rows.
     left_mib: float | None = None
     margin_mib: float | None = None
+    # gosim only: the free share of the partly used spans its refills took, per cent (None:
+    # the twin's row, or no such span taken).
+    refill_free_pct: float | None = None
 
     @property
     def runway_mib(self) -> float:
@@ -93,7 +100,9 @@ def gosim_rows(res: Any) -> list[Row]:
         rows.append(Row("gosim", c.kind is not TriggerKind.HEAP, c.start_ns / 1e9,
                         c.heap_start_bytes / MIB, c.heap_goal_bytes / MIB,
                         c.heap_marked_bytes / MIB, c.mark_clock_ns / 1e6, cpu_ns / 1e6,
-                        c.stranded_start_bytes / MIB, c.stranded_margin_bytes / MIB))
+                        c.stranded_start_bytes / MIB, c.stranded_margin_bytes / MIB,
+                        (100 * c.stranded_refilled_bytes / c.stranded_refilled_span_bytes
+                         if c.stranded_refilled_span_bytes > 0 else None)))
     return rows
 
 
@@ -134,13 +143,13 @@ def text(out: dict[str, Any]) -> str:
     lines = [f"{out['run']}" + (f" (availability {out['availability']:.2f}: gosim's costs "
                                 "scaled by its inverse)" if out["availability"] else ""),
              f"{'src':<8}{'start s':>8}{'heap0':>8}{'goal':>8}{'marked':>8}{'runway':>8}"
-             f"{'mark ms':>9}{'cpu ms':>8}{'ms/MiB':>8}{'left':>7}{'margin':>8}"]
+             f"{'mark ms':>9}{'cpu ms':>8}{'ms/MiB':>8}{'left':>7}{'margin':>8}{'free%':>7}"]
     for r in out["rows"]:
         src = r.src + (" F" if r.forced else "")
         lines.append(f"{src:<8}{r.start_s:8.2f}{r.heap0_mib:8.1f}{r.goal_mib:8.1f}"
                      f"{r.marked_mib:8.1f}{r.runway_mib:8.1f}{r.mark_ms:9.1f}{r.cpu_ms:8.1f}"
                      f"{r.ms_per_mib:8.2f}{_fmt(r.left_mib, '7.1f'):>7}"
-                     f"{_fmt(r.margin_mib, '8.2f'):>8}")
+                     f"{_fmt(r.margin_mib, '8.2f'):>8}{_fmt(r.refill_free_pct, '7.1f'):>7}")
     for side in ("go", "gosim"):
         s = out[side]
         lines.append(f"{side}: {s['cycles']} cycles, {_fmt(s['cycles_per_s'], '.3f')}/s, "
