@@ -367,8 +367,8 @@ class Heap:
 
     def refill_stranded(self, cover: int) -> int:
         """Refills take cover bytes of stranded slots (at most all of them) and the partial
-        spans holding them, in proportion: returns what heapLive adds beyond the spans'
-        bytes the caller counts (Machine.alloc, a whole span per refill).
+        spans holding them, in proportion: returns what heapLive adds beyond those slots,
+        the spans' tails (the caller, Machine.alloc, counts the slots).
 
         mcache.refill adds a cached span's free part to heapLive, its tail included (the
         bytes no object can use), assuming every slot will be used. A partially used span
@@ -385,7 +385,7 @@ class Heap:
         self.hole_fill += cover
         self.partial_spans -= spans
         self.hole_fill_spans += spans
-        extra = spans * self.strand_tail - cover * self.strand_tail / self.strand_span_bytes
+        extra = spans * self.strand_tail
         return int(extra) if extra > 0 else 0
 
     def stranded_tail_ratio(self) -> float:
@@ -393,8 +393,7 @@ class Heap:
         byte itself (refill_stranded's tails, at the current spans): 0 when none."""
         if self.stranded <= 0:
             return 0.0
-        r = (self.partial_spans * self.strand_tail / self.stranded
-             - self.strand_tail / self.strand_span_bytes)
+        r = self.partial_spans * self.strand_tail / self.stranded
         return r if r > 0 else 0.0
 
     def unswept(self, now_ns: int) -> tuple[int, int]:

@@ -1050,6 +1050,7 @@ class Machine:
         nobj = 0
         span_growth = 0
         large_bytes = 0
+        slot_bytes = 0  # the object slots of the small spans refilled (span_growth less tails)
         for e in a.entries:
             # e = [span_class, elem_bytes, objects_per_span, span_bytes, objects_per_byte,
             #      is_scan, is_large, carry]
@@ -1080,6 +1081,7 @@ class Machine:
                 cache[sclass] = r * per_span - need
                 refills += r
                 span_growth += r * e[3]
+                slot_bytes += r * per_span * e[1]
         if nbytes == 0:
             return 0
         heap.total_alloc += nbytes
@@ -1095,11 +1097,16 @@ class Machine:
             tails = 0
             if heap.stranded and small:
                 # Partially used spans first (mcentral.cacheSpan): their slots are already
-                # in use as pages; the memory-limit goal moves up as they fill. Each one
-                # cached adds its tail to heapLive too (Heap.refill_stranded).
-                cover = min(heap.stranded, small)
+                # in use as pages; the memory-limit goal moves up as they fill. The refills
+                # need slot_bytes of slots, which stranded slots cover byte for byte (not
+                # span for span: a span's tail holds no slot); the pages they stand for are
+                # not taken fresh. heapLive counts the slots and each partly used span's
+                # tail (Heap.refill_stranded), where a fresh span counts whole.
+                cover = min(heap.stranded, slot_bytes)
+                pages = small if cover == slot_bytes else cover * small // slot_bytes
                 tails = heap.refill_stranded(cover)
-                heap.in_use += span_growth - cover
+                heap.in_use += span_growth - pages
+                span_growth += cover - pages
                 if coll.mem_limited and coll.phase == 0:
                     coll.sync_memory()
                     coll.update_trigger()

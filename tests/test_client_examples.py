@@ -104,7 +104,7 @@ def test_leak_under_limit_sits_on_the_stranded_slot_regimes_edge() -> None:
     assert sum(c.start_ns > 15 * SECOND for c in r.cycles) * 2 > s.cycles_total
     assert s.stranded_regime_cycles > 0 and on_stranded_edge(s.stranded_edge_cycles,
                                                               s.cycles_total)
-    roomy = run("leak-under-limit.yaml", "runtime.gomemlimit_bytes=256MiB").summary
+    roomy = run("leak-under-limit.yaml", "runtime.gomemlimit_bytes=320MiB").summary
     assert roomy.cycles_total < 10 and roomy.stranded_regime_cycles == 0
     assert not on_stranded_edge(roomy.stranded_edge_cycles, roomy.cycles_total)
     gogc = run("leak-under-limit.yaml", "runtime.gogc=100", "runtime.gomemlimit_bytes=null")
