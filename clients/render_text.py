@@ -100,7 +100,7 @@ def stranded_note(regime: int, edge: int, cycles: int) -> str:
             f"were refilled; {edge} left a margin within 3% of the goal")
     if on_stranded_edge(edge, cycles):
         text += ("\n[yellow]on the regime's edge: measured against Go on such runs, gosim's "
-                 "cycle rate was up to 10% low on one machine and 49% on a faster one "
+                 "cycle rate was within 8% on one machine and up to 32% low on a faster one "
                  "(docs/fidelity.md, the leak with a limit)[/yellow]")
     return text
 

@@ -139,7 +139,7 @@ class _Run:
             self.churn_op = AllocOp(a, make_sampler(a.bytes, streams.get("churn")), heap)
             self.churn_g = G(0, (), G_WORKER, 0, 0, False)
         (heap.strand_share, heap.strand_fresh, heap.strand_span_bytes, heap.strand_tail,
-         heap.strand_span_free) = self._strand_rates()
+         heap.strand_span_free, heap.strand_classes) = self._strand_rates()
 
     # --- setup ------------------------------------------------------------------------
 
@@ -170,10 +170,11 @@ class _Run:
         coll.dense_scan_bytes = large_scan_bytes(b)
         coll.warm_start(nbytes, scan, self._cons_mark_estimate(), self._build_cons_mark(elem))
 
-    def _strand_rates(self) -> tuple[float, float, float, float, float]:
+    def _strand_rates(self) -> tuple[float, float, float, float, float, frozenset[int]]:
         """Which garbage a sweep strands, and in what spans: (share, fresh, span_bytes,
-        tail, span_free) for Heap.strand_share, strand_fresh, strand_span_bytes,
-        strand_tail and strand_span_free.
+        tail, span_free, classes) for Heap.strand_share, strand_fresh, strand_span_bytes,
+        strand_tail, strand_span_free and strand_classes (the span classes that strand:
+        only their refills reuse stranded slots).
 
         Sweeping frees a span only when all of its objects are dead. Garbage can share its
         spans with survivors when the workload allocates both in one span class from
@@ -265,11 +266,12 @@ class _Run:
                         total += nbytes
         none = (0.0, 0.0, float(sc.PAGE_SIZE), 0.0, float(sc.PAGE_SIZE))
         if total <= 0:
-            return none
+            return (*none, frozenset())
         shared = kept = 0.0
         # Over the stranding spans (kept bytes / free bytes per span): their count, and
         # their bytes and tails summed.
         nspans = sum_span = sum_tail = 0.0
+        stranding: set[int] = set()
         for cls, by_step in garbage.items():
             keep = survivors.get(cls, set())
             between = sum(go for _, go, _ in by_step.values()) / runs[cls] if cls in runs else 0.0
@@ -278,6 +280,7 @@ class _Run:
             run = kept_objs.get(cls, 0.0) / runs[cls] * elem[cls] if runs.get(cls) else 0.0
             for sid, (nbytes, _, scattered) in by_step.items():
                 if keep - {sid}:
+                    stranding.add(cls)
                     shared += nbytes
                     k = nbytes * (1.0 if scattered else rate)
                     kept += k
@@ -286,10 +289,11 @@ class _Run:
                     nspans += n
                     sum_span += n * span_b[cls]
                     sum_tail += n * (span_b[cls] - usable)
+        classes = frozenset(stranding)
         if shared <= 0 or nspans <= 0:
-            return (shared / total, 0.0, *none[2:])
+            return (shared / total, 0.0, *none[2:], classes)
         return (shared / total, kept / shared, sum_span / nspans, sum_tail / nspans,
-                kept / nspans)
+                kept / nspans, classes)
 
     def _build_cons_mark(self, elem_bytes: int) -> float:
         """cons/mark Go measured in the cycle that ran while the baseline heap was built.

@@ -132,6 +132,7 @@ class Heap:
         "released",
         "runtime_base",
         "stacks",
+        "strand_classes",
         "strand_fresh",
         "strand_share",
         "strand_span_bytes",
@@ -203,6 +204,11 @@ class Heap:
         # the workload (Engine._strand_rates).
         self.strand_share = 0.0
         self.strand_fresh = 0.0
+        # The span classes (Go's spanClass: size class * 2 + noscan) whose garbage strands,
+        # set with the two above. The stranded slots are theirs: Go's refills take partly
+        # used spans from their own class's mcentral, so only refills of these classes
+        # reuse stranded slots (Machine.alloc); any other class takes fresh spans.
+        self.strand_classes: frozenset[int] = frozenset()
         # The span classes whose garbage strands, per span (set by the engine with the two
         # rates above, Engine._strand_rates): strand_span_bytes is a span's size,
         # strand_tail the bytes of it no object can use (Green Tea's inline mark bits, the

@@ -1050,7 +1050,11 @@ class Machine:
         nobj = 0
         span_growth = 0
         large_bytes = 0
-        slot_bytes = 0  # the object slots of the small spans refilled (span_growth less tails)
+        # The refills of span classes that strand (Heap.strand_classes): their object slots
+        # (what stranded slots can cover) and their spans' bytes.
+        slot_bytes = 0
+        strand_pages = 0
+        strand = heap.strand_classes
         for e in a.entries:
             # e = [span_class, elem_bytes, objects_per_span, span_bytes, objects_per_byte,
             #      is_scan, is_large, carry]
@@ -1081,7 +1085,9 @@ class Machine:
                 cache[sclass] = r * per_span - need
                 refills += r
                 span_growth += r * e[3]
-                slot_bytes += r * per_span * e[1]
+                if sclass in strand:
+                    slot_bytes += r * per_span * e[1]
+                    strand_pages += r * e[3]
         if nbytes == 0:
             return 0
         heap.total_alloc += nbytes
@@ -1093,17 +1099,18 @@ class Machine:
         if self.marking:
             cost *= self.mark_alloc_factor
         if span_growth:
-            small = span_growth - large_bytes
             tails = 0
-            if heap.stranded and small:
-                # Partially used spans first (mcentral.cacheSpan): their slots are already
-                # in use as pages; the memory-limit goal moves up as they fill. The refills
-                # need slot_bytes of slots, which stranded slots cover byte for byte (not
-                # span for span: a span's tail holds no slot); the pages they stand for are
-                # not taken fresh. heapLive counts the slots and each partly used span's
-                # tail (Heap.refill_stranded), where a fresh span counts whole.
+            if heap.stranded and slot_bytes:
+                # Partially used spans first (mcentral.cacheSpan, per span class: only the
+                # classes that strand have any): their slots are already in use as pages;
+                # the memory-limit goal moves up as they fill. The refills need slot_bytes
+                # of slots, which stranded slots cover byte for byte (not span for span: a
+                # span's tail holds no slot); the pages they stand for are not taken fresh.
+                # heapLive counts the slots and each partly used span's tail
+                # (Heap.refill_stranded), where a fresh span counts whole.
                 cover = min(heap.stranded, slot_bytes)
-                pages = small if cover == slot_bytes else cover * small // slot_bytes
+                pages = (strand_pages if cover == slot_bytes
+                         else cover * strand_pages // slot_bytes)
                 tails = heap.refill_stranded(cover)
                 heap.in_use += span_growth - pages
                 span_growth += cover - pages

@@ -221,7 +221,8 @@ class Summary:
     objects_freed: int
     heap_objects: int  # objects allocated and not yet swept at the end (/gc/heap/objects)
     # Heap-triggered cycles that started, under a binding memory-limit goal, before the
-    # stranded slots were refilled (CycleRecord.stranded_start_bytes > 0): the regime.
+    # stranded slots were refilled (CycleRecord.stranded_start_bytes at least
+    # collector.STRANDED_REGIME_FRACTION of the goal): the regime.
     stranded_regime_cycles: int
     # Cycles whose sweep left a stranded-slot margin within STRANDED_EDGE_FRACTION of the
     # goal: the regime's edge, where the cycle rate is sensitive (docs/fidelity.md).

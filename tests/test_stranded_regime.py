@@ -110,8 +110,8 @@ def test_refills_reuse_what_sweeps_stranded_from_ever_fuller_spans(
     # cycle refilling every stranded slot) the spans' free share falls cycle by cycle.
     before = [c for c in cycles[1:] if c.stranded_start_bytes == 0 and c.stranded_refilled_bytes]
     shares = [c.stranded_refilled_bytes / c.stranded_refilled_span_bytes for c in before]
-    assert len(shares) >= 5 and shares[0] > 0.6 > 0.3 > shares[-1]
-    assert all(b < a for a, b in pairwise(shares[:8]))
+    assert len(shares) >= 4 and shares[0] > 0.7 and shares[-1] < 0.55
+    assert all(b < a for a, b in pairwise(shares))
 
 
 def test_without_a_limit_slots_strand_but_nothing_counts(leak_unlimited: Result) -> None:
