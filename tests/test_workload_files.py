@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from clients.workload_file import load_workload
-from validation import compare, runner, workload_files, workloads
+from validation import runner, workload_files, workloads
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ROOT / "validation" / "workload-files"
@@ -28,13 +28,7 @@ SETS = [ROOT / "validation" / "results-quiet3", ROOT / "validation" / "results"]
 
 @functools.cache
 def first_runs() -> dict[str, dict]:
-    """Each full-matrix configuration's first result, the first set that has it winning."""
-    out: dict[str, dict] = {}
-    for s in SETS:
-        for key, runs in compare.group_runs(compare.load_runs([s])).items():
-            if key not in out and not runs[0]["spec"].get("quick"):
-                out[key] = sorted(runs, key=lambda r: str(r.get("name") or r["_path"]))[0]
-    return out
+    return workload_files.first_runs(SETS)
 
 
 def test_the_committed_files_are_what_the_script_writes(tmp_path: Path) -> None:

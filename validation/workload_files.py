@@ -57,23 +57,29 @@ def workload_file(run: dict[str, Any], cost: CostModel | None = None) -> str:
     return dump_workload(workloads.for_run(run, cost), comment=comment)
 
 
-def write_files(paths: list[str | Path], out: Path, cost: CostModel | None = None,
-                mode: str = "full") -> list[Path]:
-    """Write one workload file per configuration found in paths (runs of the runner's mode
-    "full" or "quick", or "all"); returns the files."""
-    written: list[Path] = []
-    seen: set[str] = set()
-    out.mkdir(parents=True, exist_ok=True)
+def first_runs(paths: list[str | Path], mode: str = "full") -> dict[str, dict[str, Any]]:
+    """Each configuration's first result (by run name) in paths, the first path that has the
+    configuration winning; only runs of the runner's mode "full" or "quick", or "all"."""
+    out: dict[str, dict[str, Any]] = {}
     for p in paths:
         for key, runs in compare.group_runs(compare.load_runs([p])).items():
             quick = bool(runs[0]["spec"].get("quick"))
-            if key in seen or (mode != "all" and quick != (mode == "quick")):
+            if key in out or (mode != "all" and quick != (mode == "quick")):
                 continue
-            seen.add(key)
-            first = sorted(runs, key=lambda r: str(r.get("name") or r["_path"]))[0]
-            f = out / f"{key}.yaml"
-            f.write_text(workload_file(first, cost))
-            written.append(f)
+            out[key] = sorted(runs, key=lambda r: str(r.get("name") or r["_path"]))[0]
+    return out
+
+
+def write_files(paths: list[str | Path], out: Path, cost: CostModel | None = None,
+                mode: str = "full") -> list[Path]:
+    """Write one workload file per configuration found in paths (first_runs); returns the
+    files."""
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for key, run in first_runs(paths, mode).items():
+        f = out / f"{key}.yaml"
+        f.write_text(workload_file(run, cost))
+        written.append(f)
     return written
 
 
